@@ -1,0 +1,269 @@
+// ringfence-node: the LA's node. Reads the LA's SSDA903 exports and sensitive.csv from a
+// local folder, computes the catalogue grid, protects it and sends only protected cells.
+//
+//   ringfence-node preview --data DIR --la CODE --year YYYY [--exact]
+//   ringfence-node submit  --data DIR --la CODE --year YYYY --coordinator HOST:PORT
+//                          --cert FILE --key FILE --ca FILE
+//
+// Exit codes: 0 success; 1 the data, certificate or coordinator refused the run (message on
+// stderr, nothing sent); 2 usage error.
+//
+// Privacy: row-level data is read here and never written anywhere; the exact grid is printed
+// only by `preview --exact`, on the LA's own terminal. `submit` sends only what
+// node::BuildSubmitRequest builds from the protected grid.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "base/cli.h"
+#include "catalogue/catalogue.h"
+#include "catalogue/la_registry.h"
+#include "crypto/identity.h"
+#include "crypto/random_source.h"
+#include "crypto/tls_credentials.h"
+#include "grpcpp/create_channel.h"
+#include "node/grid.h"
+#include "node/loader.h"
+#include "node/preview.h"
+#include "node/protect.h"
+#include "node/submit_client.h"
+
+namespace ringfence::node {
+namespace {
+
+constexpr char kYearHelp[] = "collection year Y: the year ending 31 March Y";
+
+base::FlagSpec DataFlag() {
+  return {"data", "DIR", "folder of the LA's SSDA903 CSV exports and sensitive.csv", true, ""};
+}
+base::FlagSpec LaFlag() { return {"la", "CODE", "the LA's new code, e.g. E09000033", true, ""}; }
+base::FlagSpec YearFlag() { return {"year", "YYYY", kYearHelp, true, ""}; }
+base::FlagSpec MaxErrorsFlag() {
+  return {"max-errors", "N", "list at most N data errors before stopping", false, "50"};
+}
+base::FlagSpec RhoFlag() {
+  return {"rho", "N/D",
+          "zCDP privacy budget for this LA's grid this year (see docs/node.md)", false, "1/2"};
+}
+
+const base::CommandSpec& PreviewSpec() {
+  static const base::CommandSpec* spec = new base::CommandSpec{
+      "ringfence-node preview --data DIR --la CODE --year YYYY [--exact]",
+      "Validates the LA's exports and prints the grid, one line per cell in catalogue order.\n"
+      "With --exact: the exact counts (indicator,breakdown,group,value). They are for the LA's\n"
+      "own eyes and are never sent anywhere. Without --exact: one illustrative protected draw\n"
+      "(value, or c when suppressed) beside the noise scale, so the LA can see what protection\n"
+      "costs on its own data; a submission draws its own noise.",
+      {DataFlag(), LaFlag(), YearFlag(),
+       {"exact", "", "print exact counts (local only)", false, ""}, RhoFlag(),
+       MaxErrorsFlag()}};
+  return *spec;
+}
+
+const base::CommandSpec& SubmitSpec() {
+  static const base::CommandSpec* spec = new base::CommandSpec{
+      "ringfence-node submit --data DIR --la CODE --year YYYY --coordinator HOST:PORT "
+      "--cert FILE --key FILE --ca FILE",
+      "Validates the LA's exports, computes the grid, adds discrete Gaussian noise, suppresses\n"
+      "noisy values below 10 and rounds the rest to the nearest 5, and sends the protected\n"
+      "cells to the coordinator over mutual TLS. Any data error stops the run before anything\n"
+      "is computed or sent.",
+      {DataFlag(), LaFlag(), YearFlag(),
+       {"coordinator", "HOST:PORT", "the coordinator's address", true, ""},
+       {"cert", "FILE", "this LA's client certificate (urn:ringfence:la:CODE)", true, ""},
+       {"key", "FILE", "its private key", true, ""},
+       {"ca", "FILE", "the CA certificate that signed the coordinator's certificate", true, ""},
+       RhoFlag(), MaxErrorsFlag(),
+       {"timeout-seconds", "N", "deadline for the submission call", false, "30"}}};
+  return *spec;
+}
+
+void PrintTopHelp() {
+  std::cout << "usage: ringfence-node <command> [flags]\n\n"
+               "The Ringfence node an LA runs over its own SSDA903 exports. Row-level data never\n"
+               "leaves it; only protected aggregates are sent.\n\n"
+               "commands:\n"
+               "  preview   validate the data and print the grid (exact or protected)\n"
+               "  submit    compute, protect and send the grid to the coordinator\n\n"
+               "Run 'ringfence-node <command> --help' for a command's flags.\n";
+}
+
+struct Common {
+  std::string data;
+  std::string la;
+  int year = 0;
+  int max_errors = 50;
+  PrivacyBudget budget;
+};
+
+// Returns 0 on success, else the exit code (after printing why).
+int ReadCommon(const base::ParsedFlags& flags, Common* out) {
+  out->data = flags.Get("data");
+  out->la = flags.Get("la");
+  if (catalogue::FindLocalAuthority(out->la) == nullptr) {
+    std::cerr << "ringfence-node: --la: '" << out->la
+              << "' is not a known LA code (expected e.g. E09000033)\n";
+    return 2;
+  }
+  auto year = flags.GetInt("year", catalogue::kFirstYear, catalogue::kLastYear);
+  auto max_errors = flags.GetInt("max-errors", 1, 100000);
+  auto budget = ParsePrivacyBudget(flags.Get("rho"));
+  for (const absl::Status& s : {year.status(), max_errors.status(), budget.status()}) {
+    if (!s.ok()) {
+      std::cerr << "ringfence-node: " << s.message() << "\n";
+      return 2;
+    }
+  }
+  out->year = static_cast<int>(*year);
+  out->max_errors = static_cast<int>(*max_errors);
+  out->budget = *budget;
+  return 0;
+}
+
+// Loads and computes; prints data errors and returns nullopt-like empty status on failure.
+absl::StatusOr<std::vector<int64_t>> ExactGrid(const Common& c) {
+  LoadOptions opts;
+  opts.dir = c.data;
+  opts.la_code = c.la;
+  opts.year = c.year;
+  opts.max_errors = c.max_errors;
+  auto data = LoadLaFolder(opts);
+  if (!data.ok()) return data.status();
+  return ComputeExactGrid(*data, c.year);
+}
+
+int RunPreview(const std::vector<std::string>& args) {
+  auto flags = base::ParseFlags(PreviewSpec(), args);
+  if (!flags.ok()) {
+    std::cerr << "ringfence-node preview: " << flags.status().message() << "\n";
+    return 2;
+  }
+  if (flags->help()) {
+    std::cout << base::HelpText(PreviewSpec());
+    return 0;
+  }
+  Common c;
+  if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
+  auto grid = ExactGrid(c);
+  if (!grid.ok()) {
+    std::cerr << grid.status().message() << "\n";
+    return 1;
+  }
+  if (flags->Has("exact")) {
+    std::cout << FormatExactPreview(*grid);
+    return 0;
+  }
+  crypto::OpenSslRandomSource rng;
+  auto protected_grid = ProtectGrid(*grid, c.budget, policy::kDefaultDisclosureRule, rng);
+  if (!protected_grid.ok()) {
+    std::cerr << "ringfence-node: " << protected_grid.status().message() << "\n";
+    return 1;
+  }
+  const auto& keys = catalogue::GridCells();
+  std::cout << "indicator,breakdown,group,value,noise_sd,ci95_half_width\n";
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const auto& cell = protected_grid->cells[i];
+    std::cout << absl::StrFormat(
+        "%s,%s,%s,%s,%.2f,%.2f\n", keys[i].indicator, keys[i].breakdown, keys[i].group,
+        cell.published.suppressed ? "c" : absl::StrCat(cell.published.value),
+        protected_grid->noise_sd(), protected_grid->ci95_half_width());
+  }
+  std::cerr << "ringfence-node: illustrative protected values (rho=" << c.budget.rho_numerator
+            << "/" << c.budget.rho_denominator << "); a submission draws its own noise\n";
+  return 0;
+}
+
+int RunSubmit(const std::vector<std::string>& args) {
+  auto flags = base::ParseFlags(SubmitSpec(), args);
+  if (!flags.ok()) {
+    std::cerr << "ringfence-node submit: " << flags.status().message() << "\n";
+    return 2;
+  }
+  if (flags->help()) {
+    std::cout << base::HelpText(SubmitSpec());
+    return 0;
+  }
+  Common c;
+  if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
+  auto timeout = flags->GetInt("timeout-seconds", 1, 3600);
+  if (!timeout.ok()) {
+    std::cerr << "ringfence-node submit: " << timeout.status().message() << "\n";
+    return 2;
+  }
+
+  // Certificates first: a misconfigured node should fail before touching the data.
+  auto tls = crypto::LoadTlsMaterial(flags->Get("ca"), flags->Get("cert"), flags->Get("key"));
+  if (!tls.ok()) {
+    std::cerr << "ringfence-node submit: " << tls.status().message() << "\n";
+    return 1;
+  }
+  auto identity = crypto::IdentityFromCertificate(tls->cert_pem);
+  if (!identity.ok()) {
+    std::cerr << "ringfence-node submit: " << flags->Get("cert") << ": "
+              << identity.status().message() << "\n";
+    return 1;
+  }
+  if (identity->kind != crypto::PartyKind::kLocalAuthority || identity->la_code != c.la) {
+    std::cerr << "ringfence-node submit: " << flags->Get("cert") << " identifies "
+              << crypto::DescribeIdentity(*identity) << ", not LA " << c.la << "\n";
+    return 1;
+  }
+
+  auto grid = ExactGrid(c);
+  if (!grid.ok()) {
+    std::cerr << grid.status().message() << "\nringfence-node submit: nothing was sent\n";
+    return 1;
+  }
+  crypto::OpenSslRandomSource rng;
+  auto protected_grid = ProtectGrid(*grid, c.budget, policy::kDefaultDisclosureRule, rng);
+  if (!protected_grid.ok()) {
+    std::cerr << "ringfence-node submit: " << protected_grid.status().message()
+              << "; nothing was sent\n";
+    return 1;
+  }
+  auto request = BuildSubmitRequest(c.la, c.year, *protected_grid);
+  if (!request.ok()) {
+    std::cerr << "ringfence-node submit: " << request.status().message() << "\n";
+    return 1;
+  }
+  auto channel = grpc::CreateChannel(flags->Get("coordinator"),
+                                     crypto::MakeChannelCredentials(*tls));
+  CoordinatorClient client(channel);
+  auto response = client.Submit(*request, absl::Seconds(*timeout));
+  if (!response.ok()) {
+    std::cerr << "ringfence-node submit: the coordinator at " << flags->Get("coordinator")
+              << " refused or could not be reached: "
+              << absl::StatusCodeToString(response.status().code()) << ": "
+              << response.status().message() << "\n";
+    return 1;
+  }
+  std::cout << absl::StrFormat(
+      "%s %d: submitted %d protected cells (noise sd %.2f, rho %d/%d)%s; receipt %s\n", c.la,
+      c.year, request->cells_size(), protected_grid->noise_sd(), c.budget.rho_numerator,
+      c.budget.rho_denominator, response->already_stored() ? " (already stored)" : "",
+      response->receipt());
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+      std::string(argv[1]) == "help") {
+    PrintTopHelp();
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "preview") return RunPreview(args);
+  if (command == "submit") return RunSubmit(args);
+  std::cerr << "ringfence-node: unknown command '" << command << "'; see --help\n";
+  return 2;
+}
+
+}  // namespace
+}  // namespace ringfence::node
+
+int main(int argc, char** argv) { return ringfence::node::Main(argc, argv); }

@@ -1,0 +1,51 @@
+// The node's side of the wire: turns a protected grid into a ringfence.v1.SubmitRequest and
+// sends it to the coordinator over an mTLS channel the caller made.
+//
+// Privacy: BuildSubmitRequest is the only function that writes what leaves the LA. Its input
+// is a ProtectedGrid (noisy, post-processed counts for the fixed catalogue grid) and the LA's
+// own code and year; it has no access to row-level records, so no CHILD id, date of birth or
+// postcode can reach the message. tests/node_egress_test.cc checks the bytes on the wire.
+//
+// Security: the channel must be built with crypto::MakeChannelCredentials (mutual TLS). The
+// coordinator takes the LA from the client certificate; la_code in the message is only a
+// cross-check.
+//
+// Thread-safe: CoordinatorClient may be shared.
+#ifndef RINGFENCE_NODE_SUBMIT_CLIENT_H_
+#define RINGFENCE_NODE_SUBMIT_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "node/protect.h"
+#include "proto/cells.pb.h"
+#include "proto/coordinator_service.grpc.pb.h"
+
+namespace ringfence::node {
+
+// The request for `grid` (aligned with catalogue::GridCells()). INVALID_ARGUMENT if the grid
+// does not match the catalogue.
+absl::StatusOr<v1::SubmitRequest> BuildSubmitRequest(absl::string_view la_code, int year,
+                                                     const ProtectedGrid& grid);
+
+class CoordinatorClient {
+ public:
+  explicit CoordinatorClient(std::shared_ptr<grpc::Channel> channel);
+
+  // Sends `request` with a deadline of `timeout`. Returns the coordinator's status code and
+  // message unchanged (e.g. PERMISSION_DENIED, ALREADY_EXISTS), or UNAVAILABLE /
+  // DEADLINE_EXCEEDED when it cannot be reached.
+  absl::StatusOr<v1::SubmitResponse> Submit(const v1::SubmitRequest& request,
+                                            absl::Duration timeout);
+
+ private:
+  std::unique_ptr<v1::Coordinator::Stub> stub_;
+};
+
+}  // namespace ringfence::node
+
+#endif  // RINGFENCE_NODE_SUBMIT_CLIENT_H_

@@ -1,0 +1,43 @@
+// ringfence: the project's tool for operators, recipients and auditors.
+//
+//   ringfence pki init|issue|show ...   test/demo PKI (tools/pki_command.cc)
+//   ringfence synth ...                 synthetic SSDA903 exports (tools/synth_command.cc)
+//   ringfence release ...               fetch a released table as CSV (tools/release_command.cc)
+//
+// Exit codes: 0 success, 1 failure (message on stderr), 2 usage error.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+
+namespace {
+
+void PrintHelp() {
+  std::cout << "usage: ringfence <command> [flags]\n\n"
+               "commands:\n"
+               "  pki       make and inspect test/demo certificates (init, issue, show)\n"
+               "  synth     write synthetic SSDA903 exports for real LA codes\n"
+               "  release   fetch the released table for a year as tidy CSV (recipients)\n\n"
+               "Run 'ringfence <command> --help' for a command's flags.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintHelp();
+    return 2;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "--help" || command == "-h" || command == "help") {
+    PrintHelp();
+    return 0;
+  }
+  if (command == "pki") return ringfence::tools::RunPkiCommand(args);
+  if (command == "synth") return ringfence::tools::RunSynthCommand(args);
+  if (command == "release") return ringfence::tools::RunReleaseCommand(args);
+  std::cerr << "ringfence: unknown command '" << command << "'; see --help\n";
+  return 2;
+}
