@@ -42,6 +42,8 @@ std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const TlsMateri
 // The verified peer's identity in a server handler: the URI SAN of the client certificate
 // the TLS handshake verified. UNAUTHENTICATED when there is none or it is malformed.
 absl::StatusOr<PartyIdentity> PeerIdentity(const grpc::ServerContext& context);
+// The same for handlers of the callback API.
+absl::StatusOr<PartyIdentity> PeerIdentity(const grpc::CallbackServerContext& context);
 
 }  // namespace ringfence::crypto
 

@@ -73,6 +73,11 @@ absl::Status VerifyCertificate(absl::string_view cert_pem, absl::string_view ca_
 // Checks that `key_pem` is the private key of `cert_pem` (INVALID_ARGUMENT if not).
 absl::Status CheckKeyMatchesCertificate(absl::string_view key_pem, absl::string_view cert_pem);
 
+// Overwrites `secret` (e.g. a private key PEM once written to disk) with zeros in a way the
+// compiler may not elide, then empties it. Best effort: copies the string made earlier (or
+// left behind by reallocation) are not reached.
+void ClearSecret(std::string* secret);
+
 }  // namespace ringfence::crypto
 
 #endif  // RINGFENCE_CRYPTO_X509_H_
