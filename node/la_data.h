@@ -1,0 +1,195 @@
+// One LA's validated SSDA903 data for one collection year, as the loader (node/loader.h)
+// builds it and the grid (node/grid.h) reads it.
+//
+// Rows are compact: dates are node::Date (8 bytes, no strings), codes are one-byte enums
+// (node/codes.h), CHILD ids are interned to dense indices (ChildIndex: the child's position in
+// the Header table) and postcodes to dense ids. Nothing in a row owns heap memory.
+//
+// Invariants after a successful LoadLaFolder (and only then): every record's `child` is a
+// valid index into `children`; every code was valid for `year`; DEC is blank exactly when REC
+// is; DEC is not before DECOM; no child has two non-short-break episodes open at 31/03/`year`
+// with the same DECOM. Code that builds LaData by hand (tests) must keep them.
+//
+// Privacy: this is row-level data about children. It lives only in the node's memory on the
+// LA's own machine. Never log it, serialise it, or put any of it in a message that leaves the
+// node; only the protected grid leaves (node/protect.h). The loader's error messages quote
+// offending values on purpose, for the LA's analyst, on the node's own stderr.
+//
+// Thread-compatible: immutable after loading, so concurrent readers are fine. Move-only
+// (StringPool hands out views into its own storage).
+#ifndef RINGFENCE_NODE_LA_DATA_H_
+#define RINGFENCE_NODE_LA_DATA_H_
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "node/codes.h"
+#include "node/dates.h"
+#include "node/ssda903_schema.h"
+
+namespace ringfence::node {
+
+// Interns strings to dense ids 0, 1, 2, ... in first-seen order. Views returned by Get() stay
+// valid for the pool's lifetime, including across moves. Not copyable.
+class StringPool {
+ public:
+  StringPool() = default;
+  StringPool(const StringPool&) = delete;
+  StringPool& operator=(const StringPool&) = delete;
+  StringPool(StringPool&& o) noexcept { *this = std::move(o); }
+  StringPool& operator=(StringPool&& o) noexcept {
+    if (this == &o) return *this;
+    chunks_ = std::move(o.chunks_);
+    current_ = o.current_;
+    used_ = o.used_;
+    strings_ = std::move(o.strings_);
+    index_ = std::move(o.index_);
+    o.chunks_.clear();  // leave `o` empty and usable
+    o.current_ = nullptr;
+    o.used_ = 0;
+    o.strings_.clear();
+    o.index_.clear();
+    return *this;
+  }
+
+  // The id of `s`, adding it if new. `*added` (optional) says whether it was new.
+  int32_t Intern(absl::string_view s, bool* added = nullptr) {
+    auto it = index_.find(s);
+    if (it != index_.end()) {
+      if (added != nullptr) *added = false;
+      return it->second;
+    }
+    absl::string_view stored = Store(s);
+    const int32_t id = static_cast<int32_t>(strings_.size());
+    strings_.push_back(stored);
+    index_.emplace(stored, id);
+    if (added != nullptr) *added = true;
+    return id;
+  }
+
+  // The id of `s`, or -1.
+  int32_t Find(absl::string_view s) const {
+    auto it = index_.find(s);
+    return it == index_.end() ? -1 : it->second;
+  }
+
+  absl::string_view Get(int32_t id) const { return strings_[id]; }
+  int32_t size() const { return static_cast<int32_t>(strings_.size()); }
+
+ private:
+  static constexpr size_t kChunk = 64 * 1024;
+
+  // Copies `s` into chunked storage that never moves.
+  absl::string_view Store(absl::string_view s) {
+    if (s.empty()) return absl::string_view();
+    if (s.size() > kChunk / 4) {  // a big one gets a chunk of its own; current_ is kept
+      chunks_.emplace_back(new char[s.size()]);
+      std::memcpy(chunks_.back().get(), s.data(), s.size());
+      return absl::string_view(chunks_.back().get(), s.size());
+    }
+    if (current_ == nullptr || used_ + s.size() > kChunk) {
+      chunks_.emplace_back(new char[kChunk]);
+      current_ = chunks_.back().get();
+      used_ = 0;
+    }
+    char* dst = current_ + used_;
+    std::memcpy(dst, s.data(), s.size());
+    used_ += s.size();
+    return absl::string_view(dst, s.size());
+  }
+
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* current_ = nullptr;  // the chunk small strings are appended to
+  size_t used_ = 0;
+  std::vector<absl::string_view> strings_;
+  absl::flat_hash_map<absl::string_view, int32_t> index_;
+};
+
+// Index of a child in LaData::children (= its row order in Header).
+using ChildIndex = int32_t;
+// Index of a postcode in LaData::postcodes; kNoPostcode when blank.
+using PostcodeId = int32_t;
+inline constexpr PostcodeId kNoPostcode = -1;
+
+// One Header row.
+struct ChildRecord {
+  Date dob;
+  Sex sex = Sex::kUnknown;
+  Ethnicity ethnicity = Ethnicity::kNOBT;
+  int32_t line = 0;  // physical line in the Header file
+};
+
+// One Episodes row.
+struct EpisodeRecord {
+  ChildIndex child = 0;
+  Date decom;
+  Date dec;  // Date::Blank() when the episode has not ended (then rec is nullopt)
+  std::optional<ReasonCeased> rec;
+  ReasonNewEpisode rne = ReasonNewEpisode::kS;
+  LegalStatus ls = LegalStatus::kC2;
+  CategoryOfNeed cin = CategoryOfNeed::kN1;
+  Placement place = Placement::kU1;
+  PostcodeId home_post = kNoPostcode;  // upper-cased, spaces removed, interned
+  PostcodeId pl_post = kNoPostcode;
+  int32_t line = 0;  // physical line in the Episodes file
+
+  // Spec "Dates and the year": short breaks (LS V3, V4) are ignored everywhere.
+  bool is_short_break() const { return ls == LegalStatus::kV3 || ls == LegalStatus::kV4; }
+  // Spec: open at d if DECOM <= d and (DEC blank or DEC > d). A blank DEC is after every date.
+  bool OpenAt(Date d) const { return decom <= d && dec > d; }
+};
+
+// One UASC row.
+struct UascRecord {
+  ChildIndex child = 0;
+  Sex sex = Sex::kUnknown;
+  Date dob;
+  Date duc;                 // blank when DUC is blank or masked
+  bool duc_masked = false;  // DUC was masked with Z (e.g. ZZ/ZZ/ZZZZ)
+  int32_t line = 0;
+};
+
+// One sensitive.csv row.
+struct SensitiveRecord {
+  ChildIndex child = 0;
+  NationalityGroup nationality = NationalityGroup::kUnknown;
+  ImmigrationStatus immigration_status = ImmigrationStatus::kUnknown;
+  Nrpf nrpf = Nrpf::kUnknown;
+  int32_t line = 0;
+};
+
+// Where a table came from.
+struct TableSource {
+  std::string file;  // base name, e.g. "episodes_2025.csv"; empty when the table is absent
+  int64_t rows = 0;  // data rows (entirely blank rows are not counted)
+};
+
+inline constexpr int kTableCount = static_cast<int>(Table::kPostcodes) + 1;
+
+struct LaData {
+  std::string la_code;  // as given in LoadOptions
+  int year = 0;         // the collection year whose code lists validated the data
+
+  StringPool child_ids;                 // CHILD -> ChildIndex; id i is children[i]
+  std::vector<ChildRecord> children;    // Header, in file order
+  std::vector<EpisodeRecord> episodes;  // Episodes, in file order
+  std::vector<UascRecord> uasc;
+  std::vector<SensitiveRecord> sensitive;
+  StringPool postcodes;  // HOME_POST and PL_POST, normalised
+
+  // Indexed by static_cast<int>(Table).
+  TableSource tables[kTableCount];
+
+  const TableSource& source(Table t) const { return tables[static_cast<int>(t)]; }
+};
+
+}  // namespace ringfence::node
+
+#endif  // RINGFENCE_NODE_LA_DATA_H_

@@ -1,0 +1,907 @@
+#include "node/loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "base/csv.h"
+#include "base/status_macros.h"
+#include "catalogue/catalogue.h"
+
+namespace ringfence::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A field value for a message: in double quotes, with quotes and line breaks escaped so one
+// error stays on one line.
+std::string Quoted(absl::string_view v) {
+  std::string out = "\"";
+  for (char c : v) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// Collects errors up to the limit. The first error past the limit is not kept; it marks the
+// report truncated, and the loader stops at its next check.
+class ErrorSink {
+ public:
+  ErrorSink(int max_errors, ValidationReport* report) : max_(max_errors), report_(report) {}
+
+  void Add(absl::string_view file, int line, absl::string_view field, std::string message) {
+    if (report_->truncated) return;
+    if (max_ > 0 && static_cast<int>(report_->errors.size()) >= max_) {
+      report_->truncated = true;
+      return;
+    }
+    report_->errors.push_back(
+        ValidationError{std::string(file), line, std::string(field), std::move(message)});
+  }
+  bool stopped() const { return report_->truncated; }
+
+ private:
+  int max_;
+  ValidationReport* report_;
+};
+
+// A CSV file of the folder and what its header says it is.
+struct CsvFile {
+  std::string name;  // base name, for messages
+  std::string path;
+  const TableSchema* schema = nullptr;  // null when not recognised (an error was reported)
+  std::vector<int> column;              // column[k]: field index of schema->columns[k]
+  size_t field_count = 0;               // fields in the header row
+
+  // Field index of the schema column `name`, or -1 when the table has no such column.
+  int Col(absl::string_view name) const {
+    for (size_t k = 0; k < schema->columns.size(); ++k) {
+      if (schema->columns[k] == name) return column[k];
+    }
+    return -1;
+  }
+};
+
+absl::Status OpenError(const std::string& path) {
+  if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  if (errno == EACCES)
+    return absl::PermissionDeniedError(absl::StrCat(path, ": permission denied"));
+  return absl::InternalError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+}
+
+// read(2) with EINTR retried. Returns bytes read, 0 at the end, -1 on error (errno set).
+ssize_t ReadSome(int fd, char* buf, size_t n) {
+  while (true) {
+    const ssize_t r = ::read(fd, buf, n);
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
+absl::Status ReadError(const std::string& path) {
+  return absl::InternalError(absl::StrCat(path, ": read failed: ", std::strerror(errno)));
+}
+
+// Closes `fd` when it goes out of scope.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() { ::close(fd_); }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+// Reads a whole file into a buffer sized from fstat, without the extra copies of a stream
+// (the Episodes file of a large LA is tens of megabytes).
+absl::Status ReadWholeFile(const std::string& path, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return OpenError(path);
+  FdCloser closer(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    return absl::InternalError(absl::StrCat(path, ": cannot stat: ", std::strerror(errno)));
+  }
+  out->resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < out->size()) {
+    const ssize_t n = ReadSome(fd, out->data() + done, out->size() - done);
+    if (n < 0) return ReadError(path);
+    if (n == 0) break;  // the file shrank
+    done += static_cast<size_t>(n);
+  }
+  out->resize(done);
+  char more[65536];  // the file may have grown since fstat
+  while (true) {
+    const ssize_t n = ReadSome(fd, more, sizeof more);
+    if (n < 0) return ReadError(path);
+    if (n == 0) break;
+    out->append(more, static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// Reads the file up to the end of its first non-blank record (a line break outside quotes),
+// so recognising a large file (a national postcode table) does not read all of it.
+absl::Status ReadHeaderRecord(const std::string& path, std::string* out) {
+  out->clear();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return OpenError(path);
+  FdCloser closer(fd);
+  constexpr size_t kMaxHeader = 1 << 20;
+  bool quoted = false;
+  bool content = false;
+  size_t scanned = 0;
+  char buf[4096];
+  while (out->size() < kMaxHeader) {
+    const ssize_t n = ReadSome(fd, buf, sizeof buf);
+    if (n < 0) return ReadError(path);
+    if (n == 0) break;
+    out->append(buf, static_cast<size_t>(n));
+    for (; scanned < out->size(); ++scanned) {
+      const char c = (*out)[scanned];
+      if (c == '"') {
+        quoted = !quoted;
+        content = true;
+      } else if (c == '\n') {
+        if (!quoted && content) {
+          out->resize(scanned + 1);
+          return absl::OkStatus();
+        }
+      } else if (c != '\r') {
+        content = true;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// base::CsvReader reports "file:line: message"; split that into an error of our own.
+void AddCsvSyntaxError(const absl::Status& status, const std::string& file, ErrorSink* sink) {
+  absl::string_view msg = status.message();
+  int line = 0;
+  if (absl::ConsumePrefix(&msg, file) && absl::ConsumePrefix(&msg, ":")) {
+    size_t colon = msg.find(':');
+    if (colon != absl::string_view::npos && absl::SimpleAtoi(msg.substr(0, colon), &line)) {
+      msg.remove_prefix(colon + 1);
+      absl::ConsumePrefix(&msg, " ");
+    } else {
+      line = 0;
+      msg = status.message();
+    }
+  } else {
+    msg = status.message();
+  }
+  sink->Add(file, line, kRowField, absl::StrCat("malformed CSV: ", msg));
+}
+
+std::string UpperTrimmed(absl::string_view s) { return absl::AsciiStrToUpper(TrimAsciiBlanks(s)); }
+
+// distinctive[t][k]: column k of schema t appears in no other table's schema.
+const std::vector<std::vector<bool>>& Distinctive() {
+  static const auto* const kDistinctive = [] {
+    const auto& schemas = AllTableSchemas();
+    auto* d = new std::vector<std::vector<bool>>;
+    for (const TableSchema& s : schemas) {
+      std::vector<bool> v;
+      for (const std::string& col : s.columns) {
+        int tables = 0;
+        for (const TableSchema& o : schemas) {
+          for (const std::string& oc : o.columns) {
+            if (absl::EqualsIgnoreCase(oc, col)) {
+              ++tables;
+              break;
+            }
+          }
+        }
+        v.push_back(tables == 1);
+      }
+      d->push_back(std::move(v));
+    }
+    return d;
+  }();
+  return *kDistinctive;
+}
+
+std::string ExpectedTables() {
+  std::vector<std::string> parts;
+  for (const TableSchema& s : AllTableSchemas()) {
+    parts.push_back(absl::StrCat(s.name, " (", absl::StrJoin(s.columns, ","), ")"));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+// Decides which table `file` holds from its header fields. Reports errors and leaves
+// file->schema null when it cannot.
+void RecogniseHeader(const std::vector<absl::string_view>& fields, CsvFile* file, ErrorSink* sink) {
+  std::vector<std::string> names;
+  names.reserve(fields.size());
+  for (absl::string_view f : fields) names.push_back(UpperTrimmed(f));
+  file->field_count = fields.size();
+
+  const auto& schemas = AllTableSchemas();
+  // present[t][k]: field index of column k of table t, or -1.
+  std::vector<std::vector<int>> present(schemas.size());
+  const TableSchema* best_full = nullptr;
+  size_t best_full_index = 0;
+  bool tie = false;
+  for (size_t t = 0; t < schemas.size(); ++t) {
+    bool all = true;
+    for (const std::string& col : schemas[t].columns) {
+      const std::string want = absl::AsciiStrToUpper(col);
+      int at = -1;
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == want) {
+          at = static_cast<int>(i);
+          break;
+        }
+      }
+      present[t].push_back(at);
+      if (at < 0) all = false;
+    }
+    if (!all) continue;
+    if (best_full == nullptr || schemas[t].columns.size() > best_full->columns.size()) {
+      best_full = &schemas[t];
+      best_full_index = t;
+      tie = false;
+    } else if (schemas[t].columns.size() == best_full->columns.size()) {
+      tie = true;
+    }
+  }
+
+  if (best_full != nullptr && tie) {
+    sink->Add(file->name, 1, kHeaderField,
+              absl::StrCat("the header holds the columns of more than one table of the same "
+                           "size; expected the columns of exactly one of: ",
+                           ExpectedTables()));
+    return;
+  }
+
+  if (best_full != nullptr) {
+    // A required column named twice would make the row's value ambiguous.
+    bool duplicated = false;
+    for (const std::string& col : best_full->columns) {
+      const std::string want = absl::AsciiStrToUpper(col);
+      std::vector<std::string> at;
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == want) at.push_back(absl::StrCat(i + 1));
+      }
+      if (at.size() > 1) {
+        duplicated = true;
+        sink->Add(file->name, 1, col,
+                  absl::StrCat("column ", col, " appears more than once in the header (fields ",
+                               absl::StrJoin(at, ", "), ")"));
+      }
+    }
+    if (duplicated) return;
+    file->schema = best_full;
+    file->column = present[best_full_index];
+    return;
+  }
+
+  // No table fits. If the header has a column only one table has, it is that table with
+  // columns missing; with several candidates, the one with most columns present.
+  const auto& distinctive = Distinctive();
+  int best = -1;
+  int best_count = 0;
+  for (size_t t = 0; t < schemas.size(); ++t) {
+    bool has_distinctive = false;
+    int count = 0;
+    for (size_t k = 0; k < present[t].size(); ++k) {
+      if (present[t][k] < 0) continue;
+      ++count;
+      if (distinctive[t][k]) has_distinctive = true;
+    }
+    if (has_distinctive && count > best_count) {
+      best = static_cast<int>(t);
+      best_count = count;
+    }
+  }
+  if (best >= 0) {
+    const TableSchema& s = schemas[best];
+    for (size_t k = 0; k < s.columns.size(); ++k) {
+      if (present[best][k] >= 0) continue;
+      sink->Add(file->name, 1, s.columns[k],
+                absl::StrCat("table ", s.name, " is missing column ", s.columns[k]));
+    }
+    return;
+  }
+
+  std::vector<absl::string_view> trimmed;
+  for (absl::string_view f : fields) trimmed.push_back(TrimAsciiBlanks(f));
+  sink->Add(file->name, 1, kHeaderField,
+            absl::StrCat("not a recognised table: the header ", Quoted(absl::StrJoin(trimmed, ",")),
+                         " does not hold all the columns of any of: ", ExpectedTables()));
+}
+
+bool AllBlank(const base::CsvRow& row) {
+  for (absl::string_view f : row.fields) {
+    if (!TrimAsciiBlanks(f).empty()) return false;
+  }
+  return true;
+}
+
+// "DUC" may be masked: each of dd, mm and yyyy is either digits or all Z (any case). A fully
+// unmasked value must be a real date; unmasked parts of a masked one must be in range.
+bool ParseMaskableDate(absl::string_view text, Date* date, bool* masked) {
+  if (TryParseDate(text, date)) {
+    *masked = false;
+    return true;
+  }
+  if (text.size() != 10 || text[2] != '/' || text[5] != '/') return false;
+  auto part = [&](size_t at, size_t len, int lo, int hi, bool* is_masked) {
+    bool z = true;
+    bool digits = true;
+    int v = 0;
+    for (size_t i = at; i < at + len; ++i) {
+      const char c = text[i];
+      if (c != 'Z' && c != 'z') z = false;
+      if (c < '0' || c > '9') {
+        digits = false;
+      } else {
+        v = v * 10 + (c - '0');
+      }
+    }
+    *is_masked = z;
+    return z || (digits && v >= lo && v <= hi);
+  };
+  bool md = false;
+  bool mm = false;
+  bool my = false;
+  if (!part(0, 2, 1, 31, &md) || !part(3, 2, 1, 12, &mm) || !part(6, 4, 1, 9999, &my)) {
+    return false;
+  }
+  if (!(md || mm || my)) return false;  // unmasked but not a real date
+  *date = Date::Blank();
+  *masked = true;
+  return true;
+}
+
+// A column of the file being loaded: its field index (-1 when its table has no such column)
+// and its name as the schema spells it (for messages). Resolved once per file, so the row
+// loop indexes fields directly.
+struct Column {
+  int index = -1;
+  const char* name = "";
+};
+
+struct Columns {
+  Column child, sex, dob, ethnic, mc_dob;                           // Header (and others)
+  Column decom, rne, ls, cin, place, dec, rec, home_post, pl_post;  // Episodes
+  Column duc;                                                       // UASC
+  Column nationality, immigration_status, nrpf;                     // sensitive
+};
+
+Columns ResolveColumns(const CsvFile& f) {
+  auto col = [&f](const char* name) { return Column{f.Col(name), name}; };
+  Columns c;
+  c.child = col("CHILD");
+  c.sex = col("SEX");
+  c.dob = col("DOB");
+  c.ethnic = col("ETHNIC");
+  c.mc_dob = col("MC_DOB");
+  c.decom = col("DECOM");
+  c.rne = col("RNE");
+  c.ls = col("LS");
+  c.cin = col("CIN");
+  c.place = col("PLACE");
+  c.dec = col("DEC");
+  c.rec = col("REC");
+  c.home_post = col("HOME_POST");
+  c.pl_post = col("PL_POST");
+  c.duc = col("DUC");
+  c.nationality = col("NATIONALITY");
+  c.immigration_status = col("IMMIGRATION_STATUS");
+  c.nrpf = col("NRPF");
+  return c;
+}
+
+// Per-load state: the options, the data being built and the error sink.
+class Loader {
+ public:
+  Loader(const LoadOptions& opts, ValidationReport* report)
+      : opts_(opts), year_(CollectionYear::ForYear(opts.year)), sink_(opts.max_errors, report) {
+    data_.la_code = opts.la_code;
+    data_.year = opts.year;
+  }
+
+  absl::Status Run(const std::vector<std::pair<std::string, std::string>>& files);
+  LaData TakeData() { return std::move(data_); }
+
+ private:
+  absl::Status LoadTable(const CsvFile& file);
+  void HeaderRow(const CsvFile& f, const base::CsvRow& row);
+  void EpisodesRow(const CsvFile& f, const base::CsvRow& row);
+  void UascRow(const CsvFile& f, const base::CsvRow& row);
+  void SensitiveRow(const CsvFile& f, const base::CsvRow& row);
+  void OtherRow(const CsvFile& f, const base::CsvRow& row, bool once);
+  void CheckOpenEpisodeTies(const CsvFile& f);
+
+  // Field helpers. Each reports its own error and returns false on a bad value.
+  absl::string_view Field(const base::CsvRow& row, Column c) const {
+    return TrimAsciiBlanks(row.fields[c.index]);
+  }
+  bool RequiredChild(const CsvFile& f, const base::CsvRow& row, ChildIndex* child);
+  bool RequiredDate(const CsvFile& f, const base::CsvRow& row, Column c, Date* out);
+  bool OptionalDate(const CsvFile& f, const base::CsvRow& row, Column c, Date* out);
+  template <typename E>
+  bool RequiredCode(const CsvFile& f, const base::CsvRow& row, Column c, E* out);
+  void Error(const CsvFile& f, const base::CsvRow& row, absl::string_view field,
+             std::string message) {
+    sink_.Add(f.name, row.line, field, std::move(message));
+  }
+  struct PostcodeMemo {  // the last raw value and its id
+    std::string raw;
+    PostcodeId id = kNoPostcode;
+  };
+  PostcodeId InternPostcode(absl::string_view raw, PostcodeMemo* memo);
+
+  const LoadOptions& opts_;
+  const CollectionYear year_;
+  ErrorSink sink_;
+  LaData data_;
+  bool have_header_ = false;
+  Columns cols_;                // of the file being loaded
+  ChildIndex last_child_ = -1;  // RequiredChild's memo
+  absl::string_view last_child_id_;
+  std::vector<int32_t> once_line_;  // per child: line of its row in the current "once" table
+  std::string scratch_;
+  PostcodeMemo home_post_memo_;
+  PostcodeMemo pl_post_memo_;
+};
+
+absl::Status Loader::Run(const std::vector<std::pair<std::string, std::string>>& files) {
+  // Pass 1: recognise every file by its header.
+  std::vector<CsvFile> recognised;
+  const CsvFile* table_file[kTableCount] = {};
+  std::string head;
+  for (const auto& [name, path] : files) {
+    CsvFile file;
+    file.name = name;
+    file.path = path;
+    RINGFENCE_RETURN_IF_ERROR(ReadHeaderRecord(path, &head));
+    base::CsvReader reader(head, name);
+    base::CsvRow row;
+    if (!reader.Next(&row)) {
+      if (!reader.status().ok()) {
+        AddCsvSyntaxError(reader.status(), name, &sink_);
+      } else {
+        sink_.Add(name, 1, kHeaderField,
+                  absl::StrCat("the file is empty; expected a header row with the columns of "
+                               "one of: ",
+                               ExpectedTables()));
+      }
+      continue;
+    }
+    RecogniseHeader(row.fields, &file, &sink_);
+    if (file.schema != nullptr) recognised.push_back(std::move(file));
+  }
+  // Two files for one table (the second by name is reported; the first is loaded).
+  std::vector<const CsvFile*> to_load;
+  for (const CsvFile& file : recognised) {
+    const int t = static_cast<int>(file.schema->table);
+    if (table_file[t] != nullptr) {
+      sink_.Add(file.name, 1, kHeaderField,
+                absl::StrCat("holds the ", file.schema->name, " table, which ", table_file[t]->name,
+                             " already holds; keep one file per table"));
+      continue;
+    }
+    table_file[t] = &file;
+    to_load.push_back(&file);
+  }
+  const CsvFile* header = table_file[static_cast<int>(Table::kHeader)];
+  if (header == nullptr) {
+    const TableSchema& hs = AllTableSchemas()[0];
+    sink_.Add(opts_.dir, 0, kFolderField,
+              absl::StrCat("no CSV file holds the Header table (a header row with the columns ",
+                           absl::StrJoin(hs.columns, ","), "); Header is required"));
+  }
+  if (sink_.stopped()) return absl::OkStatus();
+
+  // Pass 2: Header first (every other table refers to it), then the rest in name order.
+  if (header != nullptr) {
+    have_header_ = true;
+    RINGFENCE_RETURN_IF_ERROR(LoadTable(*header));
+  }
+  for (const CsvFile* file : to_load) {
+    if (sink_.stopped()) break;
+    if (file == header) continue;
+    RINGFENCE_RETURN_IF_ERROR(LoadTable(*file));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Loader::LoadTable(const CsvFile& f) {
+  std::string text;
+  RINGFENCE_RETURN_IF_ERROR(ReadWholeFile(f.path, &text));
+  TableSource& source = data_.tables[static_cast<int>(f.schema->table)];
+  source.file = f.name;
+  cols_ = ResolveColumns(f);
+
+  const Table table = f.schema->table;
+  const bool once = table == Table::kOc3 || table == Table::kSensitive;
+  if (once) once_line_.assign(data_.children.size(), 0);
+  switch (table) {
+    case Table::kHeader:
+      data_.children.reserve(text.size() / 48);
+      break;
+    case Table::kEpisodes:
+      data_.episodes.reserve(text.size() / 64);
+      break;
+    default:
+      break;
+  }
+
+  base::CsvReader reader(text, f.name);
+  base::CsvRow row;
+  reader.Next(&row);  // the header, recognised in pass 1
+  while (!sink_.stopped() && reader.Next(&row)) {
+    if (row.fields.size() != f.field_count) {
+      if (row.fields.size() == 1 && AllBlank(row)) continue;  // a line of spaces
+      Error(f, row, kRowField,
+            absl::StrCat("ragged line: ", row.fields.size(), " fields, but the header has ",
+                         f.field_count));
+      continue;
+    }
+    if (AllBlank(row)) continue;
+    ++source.rows;
+    switch (table) {
+      case Table::kHeader:
+        HeaderRow(f, row);
+        break;
+      case Table::kEpisodes:
+        EpisodesRow(f, row);
+        break;
+      case Table::kUasc:
+        UascRow(f, row);
+        break;
+      case Table::kSensitive:
+        SensitiveRow(f, row);
+        break;
+      case Table::kPostcodes:
+        break;  // shape only; the postcode table has no CHILD
+      default:
+        OtherRow(f, row, once);
+        break;
+    }
+  }
+  if (!reader.status().ok()) AddCsvSyntaxError(reader.status(), f.name, &sink_);
+  if (table == Table::kEpisodes && !sink_.stopped()) CheckOpenEpisodeTies(f);
+  return absl::OkStatus();
+}
+
+bool Loader::RequiredChild(const CsvFile& f, const base::CsvRow& row, ChildIndex* child) {
+  absl::string_view id = Field(row, cols_.child);
+  if (id.empty()) {
+    Error(f, row, "CHILD", "is blank; every row needs the child's id");
+    return false;
+  }
+  if (!have_header_) return false;  // already reported: no Header table
+  // Exports list a child's rows together, so the last id usually repeats.
+  if (last_child_ >= 0 && id == last_child_id_) {
+    *child = last_child_;
+    return true;
+  }
+  const int32_t c = data_.child_ids.Find(id);
+  if (c < 0) {
+    Error(f, row, "CHILD",
+          absl::StrCat(Quoted(id),
+                       " is not in the Header table; every child must have a "
+                       "Header row"));
+    return false;
+  }
+  *child = c;
+  last_child_ = c;
+  last_child_id_ = data_.child_ids.Get(c);  // a view into the pool: stable
+  return true;
+}
+
+bool Loader::RequiredDate(const CsvFile& f, const base::CsvRow& row, Column c, Date* out) {
+  const char* field = c.name;
+  absl::string_view v = Field(row, c);
+  if (TryParseDate(v, out)) return true;
+  if (v.empty()) {
+    Error(f, row, field, "is blank; expected a date dd/mm/yyyy");
+  } else if (v.find_first_of("\r\n\"") != absl::string_view::npos) {
+    Error(f, row, field, absl::StrCat("expected a date dd/mm/yyyy, found ", Quoted(v)));
+  } else {
+    Error(f, row, field, std::string(ParseDate(v).status().message()));
+  }
+  return false;
+}
+
+bool Loader::OptionalDate(const CsvFile& f, const base::CsvRow& row, Column c, Date* out) {
+  absl::string_view v = Field(row, c);
+  if (v.empty()) {
+    *out = Date::Blank();
+    return true;
+  }
+  return RequiredDate(f, row, c, out);
+}
+
+template <typename E>
+bool Loader::RequiredCode(const CsvFile& f, const base::CsvRow& row, Column c, E* out) {
+  const char* field = c.name;
+  absl::string_view v = Field(row, c);
+  if (ParseCode(v, opts_.year, out)) return true;
+  const std::string expected = ExpectedCodes(CodeListOf<E>::kList, opts_.year);
+  if (v.empty()) {
+    Error(f, row, field, absl::StrCat("is blank; expected one of ", expected));
+  } else {
+    Error(f, row, field,
+          absl::StrCat(Quoted(v), " is not a valid ", field, " code for ", opts_.year,
+                       "; expected one of ", expected));
+  }
+  return false;
+}
+
+PostcodeId Loader::InternPostcode(absl::string_view raw, PostcodeMemo* memo) {
+  if (raw.empty()) return kNoPostcode;
+  // A child's consecutive episodes usually share a home (and often a placement) postcode.
+  if (memo->id != kNoPostcode && raw == memo->raw) return memo->id;
+  memo->raw.assign(raw.data(), raw.size());
+  scratch_.clear();
+  for (char c : raw) {
+    if (c == ' ' || c == '\t') continue;
+    scratch_.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  memo->id = scratch_.empty() ? kNoPostcode : data_.postcodes.Intern(scratch_);
+  return memo->id;
+}
+
+void Loader::HeaderRow(const CsvFile& f, const base::CsvRow& row) {
+  bool ok = true;
+  absl::string_view id = Field(row, cols_.child);
+  ChildIndex child = -1;
+  if (id.empty()) {
+    Error(f, row, "CHILD", "is blank; every row needs the child's id");
+    ok = false;
+  } else {
+    bool added = false;
+    child = data_.child_ids.Intern(id, &added);
+    if (added) {
+      data_.children.emplace_back();
+      data_.children.back().line = row.line;
+    } else {
+      Error(f, row, "CHILD",
+            absl::StrCat(Quoted(id), " appears twice in Header (first on line ",
+                         data_.children[child].line, "); each child must appear once"));
+      return;  // the first row stands
+    }
+  }
+  ChildRecord rec;
+  rec.line = row.line;
+  ok &= RequiredCode(f, row, cols_.sex, &rec.sex);
+  ok &= RequiredDate(f, row, cols_.dob, &rec.dob);
+  ok &= RequiredCode(f, row, cols_.ethnic, &rec.ethnicity);
+  Date mc_dob;
+  ok &= OptionalDate(f, row, cols_.mc_dob, &mc_dob);
+  if (ok) data_.children[child] = rec;
+}
+
+void Loader::EpisodesRow(const CsvFile& f, const base::CsvRow& row) {
+  EpisodeRecord ep;
+  ep.line = row.line;
+  bool ok = RequiredChild(f, row, &ep.child);
+  ok &= RequiredDate(f, row, cols_.decom, &ep.decom);
+  ok &= RequiredCode(f, row, cols_.rne, &ep.rne);
+  ok &= RequiredCode(f, row, cols_.ls, &ep.ls);
+  ok &= RequiredCode(f, row, cols_.cin, &ep.cin);
+  ok &= RequiredCode(f, row, cols_.place, &ep.place);
+  const bool dec_ok = OptionalDate(f, row, cols_.dec, &ep.dec);
+  ok &= dec_ok;
+  absl::string_view dec_text = Field(row, cols_.dec);
+  absl::string_view rec_text = Field(row, cols_.rec);
+  if (!rec_text.empty()) {
+    ReasonCeased rec;
+    if (RequiredCode(f, row, cols_.rec, &rec)) {
+      ep.rec = rec;
+    } else {
+      ok = false;
+    }
+  }
+  // Spec "Validation": DEC without REC or the reverse.
+  if (!dec_text.empty() && rec_text.empty()) {
+    Error(f, row, "REC",
+          absl::StrCat("is blank, but DEC is ", Quoted(dec_text),
+                       "; DEC and REC must both be given or both be blank"));
+    ok = false;
+  } else if (dec_text.empty() && !rec_text.empty()) {
+    Error(f, row, "DEC",
+          absl::StrCat("is blank, but REC is ", Quoted(rec_text),
+                       "; DEC and REC must both be given or both be blank"));
+    ok = false;
+  }
+  // Spec "Validation": DEC before DECOM (the same day is allowed).
+  if (dec_ok && !ep.dec.is_blank() && !ep.decom.is_blank() && ep.dec < ep.decom) {
+    Error(f, row, "DEC",
+          absl::StrCat(Quoted(dec_text), " is before DECOM ", Quoted(Field(row, cols_.decom))));
+    ok = false;
+  }
+  ep.home_post = InternPostcode(Field(row, cols_.home_post), &home_post_memo_);
+  ep.pl_post = InternPostcode(Field(row, cols_.pl_post), &pl_post_memo_);
+  if (ok) data_.episodes.push_back(ep);
+}
+
+void Loader::CheckOpenEpisodeTies(const CsvFile& f) {
+  // Spec "The cohorts": a child's current episode is its open one with the latest DECOM; two
+  // non-short-break episodes open at R with the same DECOM make the input invalid.
+  const Date r = year_.reference;
+  std::vector<const EpisodeRecord*> open;
+  for (const EpisodeRecord& ep : data_.episodes) {
+    if (!ep.is_short_break() && ep.OpenAt(r)) open.push_back(&ep);
+  }
+  std::sort(open.begin(), open.end(), [](const EpisodeRecord* a, const EpisodeRecord* b) {
+    if (a->child != b->child) return a->child < b->child;
+    if (a->decom != b->decom) return a->decom < b->decom;
+    return a->line < b->line;
+  });
+  std::vector<std::pair<int32_t, std::string>> errors;  // by line, so they print in order
+  for (size_t i = 1; i < open.size(); ++i) {
+    const EpisodeRecord& a = *open[i - 1];
+    const EpisodeRecord& b = *open[i];
+    if (a.child != b.child || a.decom != b.decom) continue;
+    errors.emplace_back(
+        b.line,
+        absl::StrCat("child ", Quoted(data_.child_ids.Get(b.child)), " has two episodes open at ",
+                     r.ToString(), " with the same DECOM ", Quoted(b.decom.ToString()), " (lines ",
+                     a.line, " and ", b.line, "), so its current episode is ambiguous"));
+  }
+  std::sort(errors.begin(), errors.end());
+  for (auto& [line, message] : errors) sink_.Add(f.name, line, "DECOM", std::move(message));
+}
+
+void Loader::UascRow(const CsvFile& f, const base::CsvRow& row) {
+  UascRecord u;
+  u.line = row.line;
+  bool ok = RequiredChild(f, row, &u.child);
+  ok &= RequiredCode(f, row, cols_.sex, &u.sex);
+  ok &= RequiredDate(f, row, cols_.dob, &u.dob);
+  absl::string_view duc = Field(row, cols_.duc);
+  if (!duc.empty() && !ParseMaskableDate(duc, &u.duc, &u.duc_masked)) {
+    Error(f, row, "DUC",
+          absl::StrCat("expected a date dd/mm/yyyy, one masked with Z such as ZZ/ZZ/ZZZZ, or "
+                       "a blank, found ",
+                       Quoted(duc)));
+    ok = false;
+  }
+  if (ok) data_.uasc.push_back(u);
+}
+
+void Loader::SensitiveRow(const CsvFile& f, const base::CsvRow& row) {
+  SensitiveRecord s;
+  s.line = row.line;
+  bool ok = RequiredChild(f, row, &s.child);
+  if (ok) {
+    int32_t& first = once_line_[s.child];
+    if (first != 0) {
+      Error(f, row, "CHILD",
+            absl::StrCat(Quoted(Field(row, cols_.child)), " appears twice in ", f.name,
+                         " (first on line ", first, "); each child must appear once"));
+      return;
+    }
+    first = row.line;
+  }
+  absl::string_view nat = Field(row, cols_.nationality);
+  if (!ParseNationality(nat, &s.nationality)) {
+    Error(f, row, "NATIONALITY",
+          absl::StrCat(Quoted(nat),
+                       " is not an ISO 3166-1 alpha-3 country code; expected a code such as "
+                       "GBR, or UNK, or a blank"));
+    ok = false;
+  }
+  ok &= RequiredCode(f, row, cols_.immigration_status, &s.immigration_status);
+  ok &= RequiredCode(f, row, cols_.nrpf, &s.nrpf);
+  if (ok) data_.sensitive.push_back(s);
+}
+
+void Loader::OtherRow(const CsvFile& f, const base::CsvRow& row, bool once) {
+  ChildIndex child;
+  if (!RequiredChild(f, row, &child) || !once) return;
+  int32_t& first = once_line_[child];
+  if (first != 0) {
+    Error(f, row, "CHILD",
+          absl::StrCat(Quoted(Field(row, cols_.child)), " appears twice in ", f.schema->name,
+                       " (first on line ", first, "); each child must appear once"));
+    return;
+  }
+  first = row.line;
+}
+
+bool EndsWithCsv(const std::string& name) {
+  return name.size() > 4 && absl::EndsWithIgnoreCase(name, ".csv");
+}
+
+}  // namespace
+
+std::string ValidationError::ToString() const {
+  if (line <= 0) return absl::StrCat(file, ": ", field, ": ", message);
+  return absl::StrCat(file, ":", line, ": ", field, ": ", message);
+}
+
+std::string ValidationReport::Summary() const {
+  if (errors.empty()) return "";
+  if (truncated) {
+    return absl::StrCat("stopped after the first ", errors.size(),
+                        " errors; there are more; nothing computed");
+  }
+  return absl::StrCat(errors.size(), errors.size() == 1 ? " error" : " errors",
+                      "; nothing computed");
+}
+
+std::string ValidationReport::ToString() const {
+  std::string out;
+  for (const ValidationError& e : errors) absl::StrAppend(&out, e.ToString(), "\n");
+  absl::StrAppend(&out, Summary());
+  return out;
+}
+
+absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts) {
+  ValidationReport report;
+  return LoadLaFolder(opts, &report);
+}
+
+absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts, ValidationReport* report) {
+  *report = ValidationReport();
+  if (opts.year < catalogue::kFirstYear || opts.year > catalogue::kLastYear) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("collection year ", opts.year, " is outside the years this build knows (",
+                     catalogue::kFirstYear, "..", catalogue::kLastYear, ")"));
+  }
+  std::error_code ec;
+  if (!fs::is_directory(opts.dir, ec)) {
+    return absl::NotFoundError(absl::StrCat(opts.dir, ": no such folder"));
+  }
+  std::vector<std::pair<std::string, std::string>> files;  // base name, path
+  fs::directory_iterator it(opts.dir, ec);
+  if (ec) {
+    if (ec == std::errc::permission_denied) {
+      return absl::PermissionDeniedError(absl::StrCat(opts.dir, ": permission denied"));
+    }
+    return absl::InternalError(absl::StrCat(opts.dir, ": cannot list: ", ec.message()));
+  }
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    std::string name = it->path().filename().string();
+    if (EndsWithCsv(name)) files.emplace_back(name, it->path().string());
+  }
+  if (ec) return absl::InternalError(absl::StrCat(opts.dir, ": cannot list: ", ec.message()));
+  std::sort(files.begin(), files.end());
+
+  Loader loader(opts, report);
+  RINGFENCE_RETURN_IF_ERROR(loader.Run(files));
+  if (!report->ok()) return absl::InvalidArgumentError(report->ToString());
+  return loader.TakeData();
+}
+
+}  // namespace ringfence::node

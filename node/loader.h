@@ -1,0 +1,108 @@
+// Loads and strictly validates one LA's folder of SSDA903 CSV exports (and its local
+// sensitive.csv) for one collection year. The rules are spec/indicators.md, "Validation (what
+// strict means)", "The cohorts" and "The local sensitive file" (catalogue version 1).
+//
+// Files. Every regular file in `dir` whose name ends in ".csv" (any case) is read, in byte
+// order of name; other files and sub-folders are ignored. A file is recognised by its header
+// row, never by its name (node/ssda903_schema.h): it is table T when its header holds all of
+// T's columns, in any order; column names are compared trimmed of ASCII spaces and tabs and
+// case-insensitively; columns beyond T's are ignored. When a header holds the columns of
+// several tables, the table with the most columns wins. Errors: a header holding a column that
+// only table T has, but not all of T's columns ("table Episodes is missing column DEC", one
+// error per missing column); a CSV matching no table (the message lists every table's
+// columns); a required column named twice; two files holding one table; no Header table.
+// Any other table may be absent and is then empty.
+//
+// Rows. A row must have exactly as many fields as its header ("ragged line" otherwise); rows
+// whose fields are all blank (spreadsheet exports leave them) are skipped. Every field is
+// trimmed of ASCII spaces and tabs before use. Header, Episodes, UASC and sensitive.csv are
+// parsed fully:
+//   Header    CHILD (required, once), SEX (code of the year), DOB (date), ETHNIC (code),
+//             MC_DOB (date when given). UPN and MOTHER are not checked.
+//   Episodes  CHILD (in Header), DECOM (date), RNE, LS, CIN, PLACE (codes of the year),
+//             DEC (date when given), REC (code when given); DEC and REC both given or both
+//             blank; DEC not before DECOM; no child with two non-short-break episodes open at
+//             R = 31/03/year with the same DECOM. HOME_POST and PL_POST are kept (upper-cased,
+//             spaces removed). PLACE_PROVIDER, REASON_PLACE_CHANGE and URN are not checked.
+//   UASC      CHILD (in Header), SEX (code), DOB (date), DUC (a date, a date masked with Z
+//             such as ZZ/ZZ/ZZZZ, or blank).
+//   sensitive CHILD (in Header, once), NATIONALITY (ISO 3166-1 alpha-3, UNK or blank),
+//             IMMIGRATION_STATUS and NRPF (codes of the spec, or blank).
+// The other tables are, for now, checked for shape only: recognised, no ragged line, CHILD
+// given and in Header (and, for OC3, given once, as the spec requires). The postcode table has
+// no CHILD and is checked for shape only.
+//
+// Errors. Each error is {file base name, 1-based physical line (header = 1), FIELD, message}
+// and prints as `file:line: FIELD: message`. FIELD is the column's name as the schema spells
+// it, or kRowField for a whole line (ragged, CSV syntax), kHeaderField for a whole header
+// (unrecognised, second file for a table), kFolderField for the folder (then `file` is the
+// folder as given and the line is 0, printed as `folder: FIELD: message`). Messages quote
+// the offending value. Loading stops at the (max_errors + 1)th error.
+//
+// Status codes: OK with the data; INVALID_ARGUMENT when the options are bad (year outside
+// catalogue::kFirstYear..kLastYear) or when validation found any error, with every collected
+// error line and a summary line ("3 errors; nothing computed") as the message; NOT_FOUND when
+// `dir` does not exist or is not a folder; PERMISSION_DENIED / INTERNAL when a file cannot be
+// read. On any error no LaData is returned, so nothing can be computed from a bad folder.
+//
+// Privacy: this reads row-level records of children. Error messages include the offending
+// field value (a CHILD id, a date of birth, a code) because the LA's analyst needs it to fix
+// the file; they are meant for the node's local stderr and the local `validate` command only,
+// and must never be sent anywhere. Nothing else is logged.
+//
+// Thread-safe: LoadLaFolder keeps no state between calls.
+#ifndef RINGFENCE_NODE_LOADER_H_
+#define RINGFENCE_NODE_LOADER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "node/la_data.h"
+
+namespace ringfence::node {
+
+struct LoadOptions {
+  std::string dir;      // the LA's folder of CSV files
+  std::string la_code;  // the node's LA (new GSS code, e.g. "E09000033"); stored, not checked
+  int year = 0;         // collection year Y (R = 31/03/Y); selects the code lists
+  int max_errors = 50;  // stop after this many errors; 0 or less: no limit
+};
+
+inline constexpr absl::string_view kRowField = "(row)";
+inline constexpr absl::string_view kHeaderField = "(header)";
+inline constexpr absl::string_view kFolderField = "(folder)";
+
+struct ValidationError {
+  std::string file;  // base name of the CSV file (the folder for kFolderField errors)
+  int line = 0;      // 1-based physical line; the header is line 1; 0 for the folder
+  std::string field;
+  std::string message;
+
+  // "file:line: FIELD: message", or "file: FIELD: message" when line is 0.
+  std::string ToString() const;
+};
+
+struct ValidationReport {
+  std::vector<ValidationError> errors;  // in the order found: headers, Header, other files
+  bool truncated = false;               // loading stopped at max_errors; there are more errors
+
+  bool ok() const { return errors.empty(); }
+  // "N errors; nothing computed", or, when truncated, "stopped after the first N errors;
+  // nothing computed". Empty when ok().
+  std::string Summary() const;
+  // Every error line, then Summary(), joined by '\n' (no trailing newline).
+  std::string ToString() const;
+};
+
+// Loads `opts.dir` (see above).
+absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts);
+
+// The same, and `report` (not null; cleared first) receives the validation errors, so a
+// `validate` command can print them all (use max_errors = 0 for no limit).
+absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts, ValidationReport* report);
+
+}  // namespace ringfence::node
+
+#endif  // RINGFENCE_NODE_LOADER_H_
