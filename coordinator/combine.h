@@ -1,0 +1,150 @@
+// The coordinator's core: checks that an LA's submission is a well-formed
+// protected grid of the catalogue, and combines the submissions of one
+// collection year into the released table (England, regional and LA rows). Pure
+// C++: no gRPC, no protobuf, no I/O. coordinator/proto_util.h converts to and
+// from the wire messages.
+//
+// Privacy: the coordinator only ever handles noisy values (exact counts never
+// leave a node). Everything it releases is post-processing of those noisy
+// values, so the nodes' DP guarantee carries over unchanged:
+//   * LA rows carry the node's own publication decision (suppressed, or the
+//   rounded noisy
+//     value), re-checked here against the shared disclosure rule. The unrounded
+//     noisy_value of a single LA is NEVER put in a released cell.
+//   * Regional and England rows are the sum of the contributing LAs' noisy
+//   values, to which
+//     the same suppress-then-round rule (policy/disclosure.h) is applied. Noise
+//     has mean 0, so sums are unbiased; their noise variance is the exact sum
+//     of the LAs' variances.
+// What a recipient may see of the table is decided afterwards
+// (WithholdSensitive now, the firewall policy later).
+//
+// Thread-safe: pure functions over values.
+#ifndef RINGFENCE_COORDINATOR_COMBINE_H_
+#define RINGFENCE_COORDINATOR_COMBINE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "catalogue/catalogue.h"
+#include "policy/disclosure.h"
+
+namespace ringfence::coordinator {
+
+// A non-negative exact rational. A valid one has denominator != 0.
+struct Rational {
+  uint64_t numerator = 0;
+  uint64_t denominator = 1;
+  bool operator==(const Rational& o) const {
+    return numerator == o.numerator && denominator == o.denominator;
+  }
+};
+
+// Adds two rationals exactly and reduces the result by the gcd. INTERNAL when
+// the reduced result does not fit in uint64 (numerator or denominator),
+// INVALID_ARGUMENT for a zero denominator.
+absl::StatusOr<Rational> AddRational(const Rational& a, const Rational& b);
+
+enum class NoiseMechanism { kUnspecified, kDiscreteGaussian };
+
+struct NoiseParameters {
+  NoiseMechanism mechanism = NoiseMechanism::kUnspecified;
+  Rational variance;  // sigma^2 of every cell's noise
+  Rational rho;       // zCDP spent by the whole grid
+};
+
+// One cell as the node protected it.
+struct ProtectedCell {
+  catalogue::CellKey key;
+  int64_t noisy_value = 0;  // exact count + noise; never released at LA level
+  policy::PublishedValue published;  // the node's LA-level decision
+};
+
+// One LA's protected grid for one collection year.
+struct Submission {
+  std::string la_code;
+  int year = 0;
+  unsigned catalogue_version = 0;
+  NoiseParameters noise;
+  policy::DisclosureRule
+      rule;  // the node's suppression threshold and rounding base
+  std::vector<ProtectedCell> cells;
+};
+
+// The largest |noisy_value| accepted. Far above any real count (England has
+// ~84,000 children looked after) plus any sensible noise, and small enough that
+// sums over every LA cannot overflow. A value beyond it is a broken or hostile
+// node.
+inline constexpr int64_t kMaxAbsNoisyValue = 1'000'000'000;
+
+// Checks a submission against catalogue version kCatalogueVersion and the
+// coordinator's disclosure rule (policy::kDefaultDisclosureRule for now):
+//   * la_code is in the LA registry; year in [kFirstYear, kLastYear];
+//     catalogue_version == kCatalogueVersion;
+//   * noise mechanism is the discrete Gaussian with non-zero variance and rho
+//   (numerators and
+//     denominators);
+//   * suppression threshold and rounding base equal the coordinator's rule;
+//   * the cells are exactly catalogue::GridCells(), in catalogue order;
+//   * |noisy_value| <= kMaxAbsNoisyValue, and each cell's (suppressed, rounded
+//   value) is what
+//     suppress-then-round gives for its noisy value (the coordinator re-checks
+//     the node's post-processing, so a node cannot publish an unsuppressed
+//     small or unrounded value).
+// Returns OK or INVALID_ARGUMENT naming the LA, the cell and the rule broken.
+// Messages may quote the submission's own values: they go back to the
+// submitting node only, never to logs.
+absl::Status ValidateSubmission(const Submission& submission);
+
+enum class GeographicLevel { kNational, kRegional, kLocalAuthority };
+
+// One released cell. Region fields are empty on national rows; LA fields empty
+// above LA level. England's code and name
+// (catalogue::kEnglandCode/kEnglandName) are implied by kNational.
+struct ReleasedCell {
+  GeographicLevel level = GeographicLevel::kNational;
+  std::string region_code;
+  std::string region_name;
+  std::string la_code;
+  std::string la_name;
+  catalogue::CellKey key;
+  policy::PublishedValue published;
+  Rational noise_variance;  // of the value before rounding
+  int contributing_las = 0;
+};
+
+struct ReleaseTable {
+  int year = 0;
+  unsigned catalogue_version = 0;
+  std::vector<std::string> la_codes;  // the LAs in the table, in registry order
+  std::vector<ReleasedCell> cells;
+};
+
+// Combines the submissions of `year` (any order; at most one per LA) into the
+// released table. Each submission is validated first (ValidateSubmission).
+// Rows: England first, then each region with at least one submission in
+// catalogue::AllRegions() order, then each submitting LA in registry order;
+// within a geography, cells in catalogue order. Regional and England values are
+// policy::ApplyDisclosureRule(kDefaultDisclosureRule, sum of noisy values).
+//
+// Errors: NOT_FOUND when `submissions` is empty; INVALID_ARGUMENT for an
+// invalid submission, a submission for another year, or two submissions from
+// one LA; INTERNAL if a summed noise variance does not fit in uint64.
+absl::StatusOr<ReleaseTable> Combine(
+    int year, const std::vector<Submission>& submissions);
+
+// Drops every cell whose breakdown is marked sensitive in the catalogue, or is
+// not in the catalogue at all.
+//
+// Privacy: until the firewall policy exists (DESIGN.md), no recipient class may
+// receive any cell derived from a sensitive attribute (nationality, immigration
+// status, NRPF): the coordinator fails closed and withholds them from everyone.
+// An unknown breakdown is treated as sensitive for the same reason.
+ReleaseTable WithholdSensitive(ReleaseTable table);
+
+}  // namespace ringfence::coordinator
+
+#endif  // RINGFENCE_COORDINATOR_COMBINE_H_

@@ -1,0 +1,168 @@
+// ringfence-coordinator: the national coordinator's gRPC server over mutual
+// TLS.
+//
+// Only this file reads key files. Exit codes: 0 after a clean shutdown on
+// SIGTERM/SIGINT, 1 when a file cannot be read or the server cannot start, 2
+// for a usage error.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/cli.h"
+#include "base/csv.h"
+#include "coordinator/service.h"
+#include "coordinator/store.h"
+#include "crypto/tls_credentials.h"
+#include "crypto/x509.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+
+namespace {
+
+constexpr char kProgram[] = "ringfence-coordinator";
+constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
+constexpr auto kShutdownGrace = std::chrono::seconds(10);
+
+ringfence::base::CommandSpec Spec() {
+  return {
+      "ringfence-coordinator --listen HOST:PORT --cert FILE --key FILE --ca "
+      "FILE --db FILE "
+      "[--port-file FILE]",
+      "Serves the Ringfence coordinator API over mutual TLS: LA nodes submit "
+      "protected grids, "
+      "recipients fetch released tables. Submissions are stored in an SQLite "
+      "database. Runs "
+      "until SIGTERM or SIGINT, then finishes calls in progress and exits.",
+      {
+          {"listen", "HOST:PORT",
+           "address to listen on; port 0 picks a free port", true, ""},
+          {"cert", "FILE", "server certificate (PEM)", true, ""},
+          {"key", "FILE", "server private key (PEM); should be mode 0600", true,
+           ""},
+          {"ca", "FILE",
+           "CA certificate that client certificates must chain to (PEM)", true,
+           ""},
+          {"db", "FILE", "SQLite database of submissions; created if absent",
+           true, ""},
+          {"port-file", "FILE",
+           "after binding, write the chosen port here (atomically)", false, ""},
+      }};
+}
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "%s: %s\n", kProgram, message.c_str());
+  return code;
+}
+
+// Splits HOST:PORT (HOST may be a bracketed IPv6 address). False if malformed.
+bool SplitHostPort(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = listen.substr(0, colon);
+  if (host->find(':') != std::string::npos &&
+      (host->front() != '[' || host->back() != ']')) {
+    return false;  // an unbracketed IPv6 address is ambiguous
+  }
+  return absl::SimpleAtoi(listen.substr(colon + 1), port) && *port >= 0 &&
+         *port <= 65535;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace base = ringfence::base;
+  namespace coordinator = ringfence::coordinator;
+  namespace crypto = ringfence::crypto;
+
+  const base::CommandSpec spec = Spec();
+  absl::StatusOr<base::ParsedFlags> flags =
+      base::ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
+  if (!flags.ok()) return Fail(2, std::string(flags.status().message()));
+  if (flags->help()) {
+    std::fputs(base::HelpText(spec).c_str(), stdout);
+    return 0;
+  }
+  const std::string listen = flags->Get("listen");
+  std::string host;
+  int requested_port = 0;
+  if (!SplitHostPort(listen, &host, &requested_port)) {
+    return Fail(
+        2, absl::StrCat("--listen: expected HOST:PORT (port 0-65535), got '",
+                        listen, "'"));
+  }
+  const std::string db_path = flags->Get("db");
+
+  // Block the shutdown signals before gRPC starts any thread, so every thread
+  // inherits the mask and only sigwait() below ever sees them (no
+  // async-signal-safety concerns).
+  sigset_t shutdown_signals;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGTERM);
+  sigaddset(&shutdown_signals, SIGINT);
+  if (pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr) != 0) {
+    return Fail(1, "cannot block SIGTERM/SIGINT");
+  }
+
+  const std::string key_path = flags->Get("key");
+  struct stat key_stat;
+  if (::stat(key_path.c_str(), &key_stat) == 0 &&
+      (key_stat.st_mode & 077) != 0) {
+    std::fprintf(
+        stderr,
+        "%s: warning: %s is readable by group or others; chmod 600 it\n",
+        kProgram, key_path.c_str());
+  }
+  absl::StatusOr<crypto::TlsMaterial> material =
+      crypto::LoadTlsMaterial(flags->Get("ca"), flags->Get("cert"), key_path);
+  if (!material.ok()) return Fail(1, std::string(material.status().message()));
+
+  absl::StatusOr<std::unique_ptr<coordinator::SubmissionStore>> store =
+      coordinator::SubmissionStore::Open(db_path);
+  if (!store.ok()) return Fail(1, std::string(store.status().message()));
+
+  coordinator::CoordinatorServiceImpl service(store->get());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, crypto::MakeServerCredentials(*material),
+                           &port);
+  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  crypto::ClearSecret(&material->key_pem);  // gRPC holds its own copy
+  if (server == nullptr || port == 0) {
+    return Fail(
+        1, absl::StrCat("cannot listen on ", listen,
+                        " (address in use, or not an address of this host?)"));
+  }
+
+  if (flags->Has("port-file")) {
+    const std::string port_file = flags->Get("port-file");
+    absl::Status written =
+        base::WriteFileAtomically(port_file, absl::StrCat(port, "\n"));
+    if (!written.ok()) {
+      server->Shutdown();
+      return Fail(1, std::string(written.message()));
+    }
+  }
+  std::printf("%s listening on %s:%d (db %s)\n", kProgram, host.c_str(), port,
+              db_path.c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  while (sigwait(&shutdown_signals, &signal_number) != 0) {
+  }
+  std::fprintf(stderr, "%s: %s received, shutting down\n", kProgram,
+               signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  server->Wait();
+  return 0;
+}

@@ -1,0 +1,98 @@
+// The coordinator's gRPC service (proto/coordinator_service.proto): a thin
+// adapter between the wire and the core (coordinator/combine.h,
+// coordinator/store.h).
+//
+// Submit (LA certificates only): checks the caller, converts and validates the
+// grid, stores it durably, and answers with the receipt (hex SHA-256 of the
+// request's deterministic serialisation) and whether it was already stored.
+// Release (recipient certificates only): combines every stored submission of
+// the year into England, regional and LA rows and returns what the caller may
+// see.
+//
+// Status codes, as the proto documents: UNAUTHENTICATED (no usable identity in
+// the verified client certificate), PERMISSION_DENIED (wrong kind of
+// certificate, or la_code naming another LA), INVALID_ARGUMENT (malformed grid,
+// year out of range), ALREADY_EXISTS (a different grid is already stored for
+// this LA and year), NOT_FOUND (nothing submitted for the year), UNAVAILABLE
+// (storage temporarily unusable: retry), INTERNAL (anything else).
+//
+// Security: the caller's identity comes ONLY from crypto::PeerIdentity, i.e.
+// the URI SAN of the client certificate the TLS handshake verified; a field of
+// a message never identifies anyone, and a SubmitRequest whose la_code
+// disagrees with the certificate is refused. The server must be built with
+// crypto::MakeServerCredentials so that unauthenticated peers never reach a
+// handler. Storage error details (file names, SQLite messages) go to the log,
+// not to the peer.
+//
+// Privacy: LA-level rows carry the node's own suppressed/rounded value, never
+// its noisy value. Until the firewall policy exists, every cell of a sensitive
+// breakdown is withheld from every recipient (fail closed). The log gets one
+// structured line per Submit, per Release and per refusal (time, rpc, peer URI,
+// outcome, number of cells); it NEVER gets a cell value, which is why
+// validation messages (which may quote the submitter's own values back to it)
+// are not logged.
+//
+// Thread-safe: gRPC calls the handlers concurrently; the store serialises its
+// own access and the log sink is called under a mutex.
+#ifndef RINGFENCE_COORDINATOR_SERVICE_H_
+#define RINGFENCE_COORDINATOR_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "coordinator/store.h"
+#include "crypto/identity.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/status.h"
+#include "proto/coordinator_service.grpc.pb.h"
+
+namespace ringfence::coordinator {
+
+class CoordinatorServiceImpl final
+    : public ringfence::v1::Coordinator::Service {
+ public:
+  // Receives one complete log line, without the trailing newline.
+  using LogSink = std::function<void(absl::string_view line)>;
+  using Clock = std::function<absl::Time()>;
+
+  // `store` is not owned and must outlive the service. `log` defaults to
+  // stderr, `clock` to absl::Now.
+  explicit CoordinatorServiceImpl(SubmissionStore* store, LogSink log = nullptr,
+                                  Clock clock = nullptr);
+
+  grpc::Status Submit(grpc::ServerContext* context,
+                      const ringfence::v1::SubmitRequest* request,
+                      ringfence::v1::SubmitResponse* response) override;
+
+  grpc::Status Release(grpc::ServerContext* context,
+                       const ringfence::v1::ReleaseRequest* request,
+                       ringfence::v1::ReleaseResponse* response) override;
+
+ private:
+  absl::StatusOr<ringfence::v1::SubmitResponse> DoSubmit(
+      const crypto::PartyIdentity& peer,
+      const ringfence::v1::SubmitRequest& request);
+  absl::StatusOr<ringfence::v1::ReleaseResponse> DoRelease(
+      const crypto::PartyIdentity& peer,
+      const ringfence::v1::ReleaseRequest& request);
+
+  // Writes the outcome line and returns the status to send to the peer.
+  grpc::Status Finish(absl::string_view rpc, absl::string_view peer_uri,
+                      const absl::Status& status, int year, int cells,
+                      absl::string_view extra);
+
+  SubmissionStore* const store_;
+  const Clock clock_;
+  absl::Mutex log_mu_;
+  LogSink log_ ABSL_GUARDED_BY(log_mu_);
+};
+
+}  // namespace ringfence::coordinator
+
+#endif  // RINGFENCE_COORDINATOR_SERVICE_H_
