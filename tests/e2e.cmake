@@ -1,0 +1,17 @@
+if(RINGFENCE_BUILD_TESTS)
+  ringfence_cc_library(NAME tests_testing_subprocess SRCS testing/subprocess.cc
+    HDRS testing/subprocess.h)
+endif()
+# End-to-end tests run the real binaries, so they depend on them being built.
+set(RINGFENCE_E2E_BINARIES ringfence ringfence-node ringfence-coordinator)
+ringfence_cc_test(NAME round_e2e_test SRCS round_e2e_test.cc
+  DEPS tests_testing_subprocess node_protect node_submit_client crypto_tls_credentials
+  crypto_testing_deterministic_random_source base_csv catalogue_catalogue absl::strings
+  LABELS e2e)
+ringfence_cc_test(NAME node_egress_test SRCS node_egress_test.cc
+  DEPS tests_testing_subprocess node_loader node_grid node_protect node_submit_client
+  crypto_tls_credentials crypto_random_source base_csv absl::strings LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(round_e2e_test ${RINGFENCE_E2E_BINARIES})
+  add_dependencies(node_egress_test ${RINGFENCE_E2E_BINARIES})
+endif()

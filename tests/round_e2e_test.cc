@@ -1,0 +1,288 @@
+// End-to-end: the real binaries on loopback. `ringfence synth` and `ringfence pki` make the
+// inputs, `ringfence-coordinator` serves, `ringfence-node submit` submits for three LAs in
+// different regions, and `ringfence release` fetches the table. In-process gRPC clients then
+// try what a misbehaving or misconfigured party would, and every attempt must be refused.
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "base/csv.h"
+#include "catalogue/catalogue.h"
+#include "crypto/tls_credentials.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "node/protect.h"
+#include "node/submit_client.h"
+#include "crypto/testing/deterministic_random_source.h"
+#include "proto/coordinator_service.grpc.pb.h"
+#include "tests/testing/subprocess.h"
+
+namespace ringfence {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::BinaryPath;
+using testing::ReadFileOrEmpty;
+using testing::RunCommand;
+using testing::RunResult;
+
+constexpr int kYear = 2025;
+// Three LAs in three regions: Westminster (London), Birmingham (West Midlands) and County
+// Durham (North East). Hartlepool has certificates but bad data.
+const std::vector<std::string> kLas = {"E09000033", "E08000025", "E06000047"};
+constexpr char kBadDataLa[] = "E06000001";
+
+class RoundTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(testing::MakeTempDir("ringfence-e2e"));
+    const std::string& d = *dir_;
+    RunResult r = RunCommand({BinaryPath("ringfence"), "synth", "--la",
+                       absl::StrJoin(kLas, ",") + "," + kBadDataLa, "--year",
+                       absl::StrCat(kYear), "--seed", "7", "--out", d + "/data"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Break Hartlepool's data: an impossible date of birth on the first child.
+    BreakFirstDob(d + "/data/" + kBadDataLa);
+    r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/pki", "--la",
+             absl::StrJoin(kLas, ",") + "," + kBadDataLa});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/other-pki", "--la",
+             kLas[0]});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = RunCommand({BinaryPath("ringfence"), "pki", "issue", "--ca-dir", d + "/pki", "--out-prefix",
+             d + "/expired", "--la", kLas[0], "--expired"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    coordinator_ = new testing::BackgroundProcess(
+        {BinaryPath("ringfence-coordinator"), "--listen", "127.0.0.1:0", "--cert",
+         d + "/pki/coordinator.pem", "--key", d + "/pki/coordinator.key", "--ca",
+         d + "/pki/ca.pem", "--db", d + "/coordinator.db", "--port-file", d + "/port"},
+        d + "/coordinator.log");
+    std::string port = testing::WaitForFile(d + "/port", 30);
+    ASSERT_FALSE(port.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
+    address_ = new std::string("127.0.0.1:" + std::string(absl::StripAsciiWhitespace(port)));
+  }
+
+  static void TearDownTestSuite() {
+    delete coordinator_;
+    coordinator_ = nullptr;
+  }
+
+  static void BreakFirstDob(const std::string& la_dir) {
+    // Find the Header file by its header row and corrupt the DOB of its first data row.
+    for (const char* name : {"header.csv", "Header.csv"}) {
+      std::string path = la_dir + "/" + name;
+      std::string text = ReadFileOrEmpty(path);
+      if (text.empty()) continue;
+      std::vector<std::string> lines = absl::StrSplit(text, '\n');
+      std::vector<std::string> cols = absl::StrSplit(lines[0], ',');
+      size_t dob = std::find(cols.begin(), cols.end(), "DOB") - cols.begin();
+      std::vector<std::string> fields = absl::StrSplit(lines[1], ',');
+      fields[dob] = "31/02/2015";
+      lines[1] = absl::StrJoin(fields, ",");
+      ASSERT_TRUE(base::WriteFileAtomically(path, absl::StrJoin(lines, "\n")).ok());
+      return;
+    }
+    FAIL() << "no header.csv in " << la_dir;
+  }
+
+  static std::string Dir() { return *dir_; }
+  static std::string Address() { return *address_; }
+
+  static RunResult Submit(const std::string& la, const std::string& pki = "pki") {
+    return RunCommand({BinaryPath("ringfence-node"), "submit", "--data", Dir() + "/data/" + la, "--la",
+                la, "--year", absl::StrCat(kYear), "--coordinator", Address(), "--cert",
+                Dir() + "/" + pki + "/la/" + la + ".pem", "--key",
+                Dir() + "/" + pki + "/la/" + la + ".key", "--ca", Dir() + "/" + pki + "/ca.pem"});
+  }
+
+  static std::shared_ptr<grpc::Channel> Channel(const std::string& cert_path,
+                                                const std::string& key_path) {
+    grpc::SslCredentialsOptions opts;
+    opts.pem_root_certs = ReadFileOrEmpty(Dir() + "/pki/ca.pem");
+    if (!cert_path.empty()) {
+      opts.pem_cert_chain = ReadFileOrEmpty(cert_path);
+      opts.pem_private_key = ReadFileOrEmpty(key_path);
+    }
+    return grpc::CreateChannel(Address(), grpc::SslCredentials(opts));
+  }
+
+  // A well-formed protected grid for `la_code`, built with the node's own code.
+  static v1::SubmitRequest Request(const std::string& la_code) {
+    crypto::testing::DeterministicRandomSource rng(11);
+    std::vector<int64_t> exact(catalogue::GridCells().size(), 50);
+    auto grid = node::ProtectGrid(exact, node::PrivacyBudget{}, policy::kDefaultDisclosureRule,
+                                  rng);
+    EXPECT_TRUE(grid.ok());
+    auto req = node::BuildSubmitRequest(la_code, kYear, *grid);
+    EXPECT_TRUE(req.ok());
+    return *req;
+  }
+
+  static grpc::Status RawSubmit(std::shared_ptr<grpc::Channel> channel,
+                                const v1::SubmitRequest& req) {
+    auto stub = v1::Coordinator::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::SubmitResponse resp;
+    return stub->Submit(&ctx, req, &resp);
+  }
+
+  static grpc::Status RawRelease(std::shared_ptr<grpc::Channel> channel,
+                                 v1::ReleaseResponse* resp) {
+    auto stub = v1::Coordinator::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::ReleaseRequest req;
+    req.set_year(kYear);
+    return stub->Release(&ctx, req, resp);
+  }
+
+  static std::string* dir_;
+  static std::string* address_;
+  static testing::BackgroundProcess* coordinator_;
+};
+
+std::string* RoundTest::dir_ = nullptr;
+std::string* RoundTest::address_ = nullptr;
+testing::BackgroundProcess* RoundTest::coordinator_ = nullptr;
+
+// The exact total of `la` from the node's own local preview.
+int64_t ExactTotal(const std::string& dir, const std::string& la) {
+  RunResult r = RunCommand({BinaryPath("ringfence-node"), "preview", "--data", dir + "/data/" + la,
+                     "--la", la, "--year", absl::StrCat(kYear), "--exact"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
+    if (absl::StartsWith(line, "cla,total,total,")) {
+      int64_t v = 0;
+      EXPECT_TRUE(absl::SimpleAtoi(line.substr(16), &v));
+      return v;
+    }
+  }
+  ADD_FAILURE() << "no cla,total,total line in preview:\n" << r.out;
+  return 0;
+}
+
+TEST_F(RoundTest, FullRoundForThreeLasReleasesRegionalAndEnglandTotals) {
+  int64_t exact_sum = 0;
+  for (const std::string& la : kLas) {
+    RunResult r = Submit(la);
+    ASSERT_EQ(r.exit_code, 0) << la << ": " << r.err;
+    EXPECT_THAT(r.out, HasSubstr("receipt"));
+    exact_sum += ExactTotal(Dir(), la);
+  }
+  ASSERT_GT(exact_sum, 100);
+
+  const std::string csv_path = Dir() + "/release.csv";
+  RunResult r = RunCommand({BinaryPath("ringfence"), "release", "--coordinator", Address(), "--cert",
+                     Dir() + "/pki/recipients/dfe_analyst-analyst1.pem", "--key",
+                     Dir() + "/pki/recipients/dfe_analyst-analyst1.key", "--ca",
+                     Dir() + "/pki/ca.pem", "--year", absl::StrCat(kYear), "--out", csv_path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  std::string csv = ReadFileOrEmpty(csv_path);
+  base::CsvReader reader(csv, "release.csv");
+  base::CsvRow row;
+  ASSERT_TRUE(reader.Next(&row));
+  EXPECT_EQ(absl::StrJoin(row.fields, ","),
+            "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+            "region_name,new_la_code,la_name,breakdown,group,cla");
+  std::map<std::string, int> levels;
+  std::map<std::string, std::string> la_totals;
+  std::string england_total;
+  while (reader.Next(&row)) {
+    ASSERT_EQ(row.fields.size(), 12u);
+    EXPECT_EQ(row.fields[0], absl::StrCat(kYear));
+    EXPECT_EQ(row.fields[3], "E92000001");
+    const std::string level(row.fields[2]);
+    ++levels[level];
+    const std::string value(row.fields[11]);
+    if (value != "c") {
+      int64_t v = 0;
+      ASSERT_TRUE(absl::SimpleAtoi(value, &v)) << value;
+      EXPECT_EQ(v % 5, 0) << "not rounded to 5: " << v;
+    }
+    if (row.fields[9] == "total") {
+      if (level == "National") england_total = value;
+      if (level == "Local authority") la_totals[std::string(row.fields[7])] = value;
+    }
+  }
+  ASSERT_TRUE(reader.status().ok()) << reader.status();
+  const int cells_per_geography = static_cast<int>(catalogue::GridCells().size());
+  EXPECT_EQ(levels["National"], cells_per_geography);
+  EXPECT_EQ(levels["Regional"], 3 * cells_per_geography);
+  EXPECT_EQ(levels["Local authority"], 3 * cells_per_geography);
+  EXPECT_EQ(la_totals.size(), 3u);
+  EXPECT_EQ(la_totals.count(kBadDataLa), 0u) << "an LA with bad data must not be in the release";
+
+  // England total: sum of three noisy totals (noise variance 3 each under the default budget)
+  // then rounded to 5, so it is within 2.5 + 8 sd (8 * 3) of the exact sum.
+  int64_t england = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(england_total, &england)) << england_total;
+  EXPECT_LE(std::llabs(england - exact_sum), 27) << "exact " << exact_sum;
+}
+
+TEST_F(RoundTest, DataErrorsStopTheNodeAndNothingIsSent) {
+  RunResult r = Submit(kBadDataLa);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(":2: DOB:"));
+  EXPECT_THAT(r.err, HasSubstr("nothing was sent"));
+  v1::ReleaseResponse resp;
+  grpc::Status s = RawRelease(Channel(Dir() + "/pki/recipients/dfe_analyst-analyst1.pem",
+                                      Dir() + "/pki/recipients/dfe_analyst-analyst1.key"),
+                              &resp);
+  // NOT_FOUND (nothing submitted yet) or a release without the LA: either way nothing of it.
+  ASSERT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND) << s.error_message();
+  for (const auto& la : resp.la_codes()) EXPECT_NE(la, kBadDataLa);
+}
+
+TEST_F(RoundTest, ClientWithoutCertificateCannotConnect) {
+  grpc::Status s = RawSubmit(Channel("", ""), Request(kLas[0]));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+}
+
+TEST_F(RoundTest, CertificateFromAnotherCaCannotConnect) {
+  grpc::Status s = RawSubmit(Channel(Dir() + "/other-pki/la/" + kLas[0] + ".pem",
+                                     Dir() + "/other-pki/la/" + kLas[0] + ".key"),
+                             Request(kLas[0]));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  // And the node binary reports the failure instead of pretending success.
+  RunResult r = Submit(kLas[0], "other-pki");
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_F(RoundTest, ExpiredCertificateCannotConnect) {
+  grpc::Status s = RawSubmit(Channel(Dir() + "/expired.pem", Dir() + "/expired.key"),
+                             Request(kLas[0]));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+}
+
+TEST_F(RoundTest, LaCertificateCannotSubmitForAnotherLa) {
+  grpc::Status s = RawSubmit(Channel(Dir() + "/pki/la/" + kLas[0] + ".pem",
+                                     Dir() + "/pki/la/" + kLas[0] + ".key"),
+                             Request(kLas[1]));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr(kLas[1]));
+}
+
+TEST_F(RoundTest, RecipientCannotSubmitAndLaCannotRelease) {
+  grpc::Status s = RawSubmit(Channel(Dir() + "/pki/recipients/public-web.pem",
+                                     Dir() + "/pki/recipients/public-web.key"),
+                             Request(kLas[0]));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  v1::ReleaseResponse resp;
+  s = RawRelease(Channel(Dir() + "/pki/la/" + kLas[0] + ".pem",
+                         Dir() + "/pki/la/" + kLas[0] + ".key"),
+                 &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+}
+
+}  // namespace
+}  // namespace ringfence
