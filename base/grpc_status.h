@@ -1,24 +1,28 @@
-// absl::Status <-> grpc::Status, code for code. The only place the two meet; used by the gRPC
-// adapters (coordinator/service, node/submit_client, tools/release_command).
+// Conversion between absl::Status (the core's error type) and grpc::Status (the
+// wire's), in one place, code for code. Only gRPC adapters (coordinator/service,
+// node/submit_client, tools/release_command) include this; the cores of node and
+// coordinator never see gRPC.
+//
+// The numeric values of absl::StatusCode and grpc::StatusCode are both the
+// canonical google.rpc.Code values, but the mapping is written out explicitly
+// so that a code that one side does not know becomes UNKNOWN instead of an
+// out-of-range enum.
+//
+// Thread-safe: pure functions.
 #ifndef RINGFENCE_BASE_GRPC_STATUS_H_
 #define RINGFENCE_BASE_GRPC_STATUS_H_
-
-#include <string>
 
 #include "absl/status/status.h"
 #include "grpcpp/support/status.h"
 
 namespace ringfence::base {
 
-inline grpc::Status ToGrpcStatus(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
+grpc::StatusCode ToGrpcCode(absl::StatusCode code);
+absl::StatusCode FromGrpcCode(grpc::StatusCode code);
 
-inline absl::Status FromGrpcStatus(const grpc::Status& s) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-}
+// Same code, same message. Payloads are not carried.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace ringfence::base
 

@@ -10,7 +10,7 @@
 #include "catalogue/catalogue.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
-#include "coordinator/status_util.h"
+#include "base/grpc_status.h"
 #include "crypto/tls_credentials.h"
 
 namespace ringfence::coordinator {
@@ -103,7 +103,7 @@ grpc::Status CoordinatorServiceImpl::Finish(absl::string_view rpc,
     absl::MutexLock lock(&log_mu_);
     log_(line);
   }
-  return ToGrpcStatus(to_peer);
+  return base::ToGrpcStatus(to_peer);
 }
 
 grpc::Status CoordinatorServiceImpl::Submit(grpc::ServerContext* context,

@@ -18,7 +18,7 @@
 #include "catalogue/catalogue.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
-#include "coordinator/status_util.h"
+#include "base/grpc_status.h"
 #include "coordinator/store.h"
 #include "coordinator/testing/test_pki.h"
 #include "crypto/hash.h"
@@ -152,7 +152,7 @@ class ServiceTest : public ::testing::Test {
     SetDeadline(&ctx);
     v1::SubmitResponse response;
     grpc::Status s = stub.Submit(&ctx, request, &response);
-    if (!s.ok()) return FromGrpcStatus(s);
+    if (!s.ok()) return base::FromGrpcStatus(s);
     return response;
   }
 
@@ -164,7 +164,7 @@ class ServiceTest : public ::testing::Test {
     request.set_year(year);
     v1::ReleaseResponse response;
     grpc::Status s = stub.Release(&ctx, request, &response);
-    if (!s.ok()) return FromGrpcStatus(s);
+    if (!s.ok()) return base::FromGrpcStatus(s);
     return response;
   }
 

@@ -522,6 +522,15 @@ TEST_F(LoaderTest, OtherTablesAreCheckedForShapeAndChild) {
                   "reviews.csv:3: (row): ragged line: 2 fields, but the header has 4"));
 }
 
+TEST_F(LoaderTest, DoLoTableIsRecognisedAndShapeChecked) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  Write("dolo.csv", TableCsv(Table::kDoLo, {{"A", "01/06/2015", "01/05/2024", ""}}));
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  EXPECT_EQ(data->source(Table::kDoLo).file, "dolo.csv");
+  EXPECT_EQ(data->source(Table::kDoLo).rows, 1);
+}
+
 TEST_F(LoaderTest, PostcodeTableIsRecognisedAndShapeChecked) {
   Write("header.csv", HeaderCsv({{"A"}}));
   Write("nspl.csv", "pcd,oseast1m,osnrth1m,utla\nSW1A 1AA,529090,179645,E09000033\n");

@@ -25,6 +25,7 @@ enum class Table {
   kPrevPerm,
   kMissing,
   kSwEpisodes,
+  kDoLo,       // deprivation of liberty orders (DfE 903 from 2023-24)
   kSensitive,  // local-only: CHILD,NATIONALITY,IMMIGRATION_STATUS,NRPF
   kPostcodes,  // local-only: NSPL extract pcd,oseast1m,osnrth1m,utla
 };
@@ -60,6 +61,7 @@ inline const std::vector<TableSchema>& AllTableSchemas() {
       {Table::kPrevPerm, "PrevPerm", {"CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"}},
       {Table::kMissing, "Missing", {"CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"}},
       {Table::kSwEpisodes, "SWEpisodes", {"CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"}},
+      {Table::kDoLo, "DoLo", {"CHILD", "DOB", "DOLO_START", "DOLO_END"}},
       {Table::kSensitive, "sensitive", {"CHILD", "NATIONALITY", "IMMIGRATION_STATUS", "NRPF"}},
       {Table::kPostcodes, "postcodes", {"pcd", "oseast1m", "osnrth1m", "utla"}},
   };

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/cli.h"
 #include "base/csv.h"
-#include "coordinator/status_util.h"
+#include "base/grpc_status.h"
 #include "crypto/tls_credentials.h"
 #include "crypto/x509.h"
 #include "grpcpp/create_channel.h"
@@ -98,7 +98,7 @@ int RunReleaseCommand(const std::vector<std::string>& args) {
   ringfence::v1::ReleaseResponse response;
   const grpc::Status rpc = stub->Release(&context, request, &response);
   if (!rpc.ok()) {
-    const absl::Status status = coordinator::FromGrpcStatus(rpc);
+    const absl::Status status = base::FromGrpcStatus(rpc);
     std::string hint;
     if (status.code() == absl::StatusCode::kUnavailable) {
       hint =

@@ -1,8 +1,8 @@
-#include "coordinator/status_util.h"
+#include "base/grpc_status.h"
 
 #include <string>
 
-namespace ringfence::coordinator {
+namespace ringfence::base {
 
 grpc::StatusCode ToGrpcCode(absl::StatusCode code) {
   switch (code) {
@@ -97,4 +97,4 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
-}  // namespace ringfence::coordinator
+}  // namespace ringfence::base
