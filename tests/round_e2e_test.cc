@@ -191,42 +191,72 @@ TEST_F(RoundTest, FullRoundForThreeLasReleasesRegionalAndEnglandTotals) {
   base::CsvReader reader(csv, "release.csv");
   base::CsvRow row;
   ASSERT_TRUE(reader.Next(&row));
-  EXPECT_EQ(absl::StrJoin(row.fields, ","),
+  // The EES layout: fixed geography and filter columns, then one column per indicator.
+  const std::vector<std::string> header(row.fields.begin(), row.fields.end());
+  ASSERT_GE(header.size(), 12u);
+  EXPECT_EQ(absl::StrJoin(header.begin(), header.begin() + 11, ","),
             "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
-            "region_name,new_la_code,la_name,breakdown,group,cla");
+            "region_name,new_la_code,la_name,breakdown,group");
+  const size_t cla_column = std::find(header.begin(), header.end(), "cla") - header.begin();
+  ASSERT_LT(cla_column, header.size());
   std::map<std::string, int> levels;
   std::map<std::string, std::string> la_totals;
   std::string england_total;
   while (reader.Next(&row)) {
-    ASSERT_EQ(row.fields.size(), 12u);
+    ASSERT_EQ(row.fields.size(), header.size());
     EXPECT_EQ(row.fields[0], absl::StrCat(kYear));
     EXPECT_EQ(row.fields[3], "E92000001");
     const std::string level(row.fields[2]);
-    ++levels[level];
-    const std::string value(row.fields[11]);
-    if (value != "c") {
+    if (row.fields[cla_column] != "z" && row.fields[cla_column] != "x") ++levels[level];
+    for (size_t i = 11; i < header.size(); ++i) {
+      const std::string value(row.fields[i]);
+      if (value == "c" || value == "z" || value == "x") continue;
       int64_t v = 0;
-      ASSERT_TRUE(absl::SimpleAtoi(value, &v)) << value;
-      EXPECT_EQ(v % 5, 0) << "not rounded to 5: " << v;
+      ASSERT_TRUE(absl::SimpleAtoi(value, &v)) << header[i] << ": " << value;
+      EXPECT_EQ(v % 5, 0) << header[i] << " not rounded to 5: " << v;
     }
+    const std::string value(row.fields[cla_column]);
     if (row.fields[9] == "total") {
       if (level == "National") england_total = value;
       if (level == "Local authority") la_totals[std::string(row.fields[7])] = value;
     }
   }
   ASSERT_TRUE(reader.status().ok()) << reader.status();
-  const int cells_per_geography = static_cast<int>(catalogue::GridCells().size());
+  // Rows of the cla indicator that the release carries (sensitive breakdowns are withheld).
+  int cells_per_geography = 0;
+  for (const catalogue::CellKey& key : catalogue::GridCells()) {
+    if (key.indicator == "cla" && !catalogue::FindBreakdown(key.breakdown)->sensitive) {
+      ++cells_per_geography;
+    }
+  }
   EXPECT_EQ(levels["National"], cells_per_geography);
   EXPECT_EQ(levels["Regional"], 3 * cells_per_geography);
   EXPECT_EQ(levels["Local authority"], 3 * cells_per_geography);
   EXPECT_EQ(la_totals.size(), 3u);
   EXPECT_EQ(la_totals.count(kBadDataLa), 0u) << "an LA with bad data must not be in the release";
 
-  // England total: sum of three noisy totals (noise variance 3 each under the default budget)
-  // then rounded to 5, so it is within 2.5 + 8 sd (8 * 3) of the exact sum.
+  // England total: the sum of three noisy totals, rounded to 5. Its noise variance is the sum
+  // of the LAs' variances (as released), so it lies within 2.5 + 8 sd of the exact sum; a
+  // correct round fails this with probability below 1e-15.
+  v1::ReleaseResponse release;
+  ASSERT_TRUE(RawRelease(Channel(Dir() + "/pki/recipients/dfe_analyst-analyst1.pem",
+                                 Dir() + "/pki/recipients/dfe_analyst-analyst1.key"),
+                         &release)
+                  .ok());
+  double variance = -1;
+  for (const v1::ReleasedCell& cell : release.cells()) {
+    if (cell.level() == v1::NATIONAL && cell.key().breakdown() == "total" &&
+        cell.key().indicator() == "cla") {
+      variance = static_cast<double>(cell.noise_variance_numerator()) /
+                 static_cast<double>(cell.noise_variance_denominator());
+      EXPECT_EQ(cell.contributing_las(), 3);
+    }
+  }
+  ASSERT_GT(variance, 0);
   int64_t england = 0;
   ASSERT_TRUE(absl::SimpleAtoi(england_total, &england)) << england_total;
-  EXPECT_LE(std::llabs(england - exact_sum), 27) << "exact " << exact_sum;
+  EXPECT_LE(std::llabs(england - exact_sum), 2.5 + 8 * std::sqrt(variance))
+      << "exact " << exact_sum << ", noise variance " << variance;
 }
 
 TEST_F(RoundTest, DataErrorsStopTheNodeAndNothingIsSent) {
