@@ -1,6 +1,7 @@
 #include "catalogue/catalogue.h"
 
 #include <map>
+#include <utility>
 
 namespace ringfence::catalogue {
 
@@ -39,11 +40,121 @@ const Breakdown* FindBreakdown(absl::string_view name) {
   return nullptr;
 }
 
+absl::string_view CohortName(Cohort cohort) {
+  switch (cohort) {
+    case Cohort::kCla:
+      return "CLA";
+    case Cohort::kStarted:
+      return "Started";
+    case Cohort::kCeased:
+      return "Ceased";
+    case Cohort::kCareLeavers:
+      return "Care leavers";
+    case Cohort::kMissing:
+      return "Missing";
+  }
+  return "";
+}
+
+namespace {
+
+Indicator Make(const char* name, Cohort cohort, const char* description, const char* rule,
+               std::vector<std::string> breakdowns, const char* denominator = "") {
+  Indicator ind;
+  ind.name = name;
+  ind.description = description;
+  ind.breakdowns = std::move(breakdowns);
+  ind.cohort = cohort;
+  ind.rule = rule;
+  ind.denominator = denominator;
+  ind.derives_from_sensitive = false;  // version 1: only breakdowns are sensitive
+  return ind;
+}
+
+}  // namespace
+
+// Spec "Indicators and their grid", in its order; breakdowns in the spec's order.
 const std::vector<Indicator>& Indicators() {
-  static const std::vector<Indicator>* const kIndicators = new std::vector<Indicator>{
-      {"cla", "children looked after at 31 March (distinct children)", {"total", "sex", "age"}},
-  };
+  using C = Cohort;
+  static const std::vector<Indicator>* const kIndicators =
+      new std::vector<Indicator>{
+          Make("cla", C::kCla,
+               "children looked after at 31 March (distinct children)",
+               "distinct children with a non-short-break episode open at R",
+               {"total", "sex", "age", "ethnicity", "uasc", "legal_status",
+                "placement", "nationality", "immigration_status", "nrpf"}),
+          Make("started", C::kStarted,
+               "children who started to be looked after in the year",
+               "distinct children with a non-short-break episode with RNE = S "
+               "and S <= DECOM <= R",
+               {"total", "sex", "age", "uasc", "nationality"}),
+          Make("ceased", C::kCeased,
+               "children who ceased to be looked after in the year",
+               "distinct children with a non-short-break episode with REC "
+               "given, not X1, and "
+               "S <= DEC <= R",
+               {"total", "ceased_reason", "uasc", "nationality"}),
+          Make("placements_3plus", C::kCla,
+               "children looked after with 3 or more placements in the year",
+               "CLA children with 3+ placements: of their non-short-break "
+               "episodes overlapping the "
+               "year by DECOM (file order on ties), the first plus each later "
+               "one with RNE != L",
+               {"total", "age", "uasc", "nationality"}, "cla"),
+          Make("distance_over_20", C::kCla,
+               "children looked after placed more than 20 miles from home",
+               "CLA children not in UASC whose current episode's HOME_POST to "
+               "PL_POST distance, "
+               "rounded to 0.1 mile halves up, exceeds 20.0",
+               {"total", "age", "nationality"}, "distance_known"),
+          Make("distance_known", C::kCla,
+               "children looked after whose placement distance is known",
+               "CLA children not in UASC whose current episode's HOME_POST and "
+               "PL_POST both have "
+               "coordinates in the postcode table",
+               {"total", "age", "nationality"}),
+          Make("out_of_area", C::kCla,
+               "children looked after placed outside their LA",
+               "CLA children not in UASC whose current PL_POST has a utla in "
+               "the postcode table that "
+               "differs from the node's LA code",
+               {"total", "placement", "nationality"}),
+          Make("leavers", C::kCareLeavers,
+               "care leavers aged 17 to 25 in the year",
+               "OC3 rows whose age_in_year (completed age at R from Header "
+               "DOB) is 17 to 25",
+               {"leaver_age", "uasc", "nationality"}),
+          Make("leavers_in_touch", C::kCareLeavers,
+               "care leavers the LA is in touch with",
+               "care leavers with IN_TOUCH = YES",
+               {"leaver_age", "uasc", "nationality"}, "leavers"),
+          Make("leavers_eet", C::kCareLeavers,
+               "care leavers in education, employment or training",
+               "care leavers whose ACTIV starts with F or P",
+               {"leaver_age", "uasc", "nationality"}, "leavers"),
+          Make("leavers_suitable_accom", C::kCareLeavers,
+               "care leavers in suitable accommodation",
+               "care leavers whose ACCOM ends with 1",
+               {"leaver_age", "uasc", "nationality"}, "leavers"),
+          Make("missing", C::kMissing, "children who went missing in the year",
+               "distinct children with a Missing row with MISSING = M and S <= "
+               "MIS_START <= R",
+               {"total", "sex", "age", "nationality"}),
+          Make("away_no_auth", C::kMissing,
+               "children who were away from placement without authorisation in "
+               "the year",
+               "distinct children with a Missing row with MISSING = A and S <= "
+               "MIS_START <= R",
+               {"total", "sex", "age", "nationality"}),
+      };
   return *kIndicators;
+}
+
+const Indicator* FindIndicator(absl::string_view name) {
+  for (const Indicator& ind : Indicators()) {
+    if (ind.name == name) return &ind;
+  }
+  return nullptr;
 }
 
 const std::vector<CellKey>& GridCells() {

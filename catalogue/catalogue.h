@@ -8,9 +8,12 @@
 // that derive from a sensitive attribute (nationality, immigration status, NRPF) are marked
 // `sensitive`; nothing here decides who may see them (that is policy/).
 //
-// Scope today: the walking skeleton computes the `cla` indicator with breakdowns total, sex
-// and age. All breakdowns of catalogue version 1 are declared so the rest of the grid can be
-// switched on indicator by indicator.
+// Scope: the whole grid of catalogue version 1: 13 indicators, 12 breakdowns, 183 cells in 52
+// histograms. Each indicator also says, declaratively, which cohort it counts, its rule in one
+// line, its denominator (another indicator, or none) and whether the cell derives from a
+// sensitive attribute through its cohort, condition or denominator (none does in version 1:
+// every sensitive derivation is a breakdown, marked on Breakdown), so docs and the firewall
+// policy can read them rather than re-state them.
 //
 // Thread-safe: everything is immutable after first use.
 #ifndef RINGFENCE_CATALOGUE_CATALOGUE_H_
@@ -31,10 +34,30 @@ struct Breakdown {
   bool sensitive = false;           // derives from a sensitive attribute
 };
 
+// The cohorts of spec "The cohorts". An indicator counts members of one cohort that meet its
+// condition.
+enum class Cohort {
+  kCla,          // children looked after at R (distinct children)
+  kStarted,      // children with an RNE = S episode starting in the year
+  kCeased,       // children with a non-X1 REC episode ceasing in the year
+  kCareLeavers,  // OC3 rows aged 17-25 in the year
+  kMissing,      // Missing rows starting in the year (distinct children per kind)
+};
+
+// "CLA", "Started", "Ceased", "Care leavers", "Missing" (the spec's names).
+absl::string_view CohortName(Cohort cohort);
+
 struct Indicator {
   std::string name;                     // e.g. "cla"
   std::string description;              // one line, for --help and docs
   std::vector<std::string> breakdowns;  // names of Breakdown, in grid order
+  Cohort cohort = Cohort::kCla;         // whose members it counts
+  std::string rule;                     // one line: cohort and condition, exactly
+  std::string denominator;              // the indicator it is a share of, or ""
+  // True when the count derives from a sensitive attribute through its cohort, condition or
+  // denominator (not through a breakdown: see Breakdown::sensitive). False for every indicator
+  // of version 1.
+  bool derives_from_sensitive = false;
 };
 
 struct CellKey {
@@ -54,10 +77,13 @@ struct CellKey {
 // Every breakdown of catalogue version 1.
 const std::vector<Breakdown>& AllBreakdowns();
 
+// The indicator with this name, or nullptr.
+const Indicator* FindIndicator(absl::string_view name);
+
 // The breakdown with this name, or nullptr.
 const Breakdown* FindBreakdown(absl::string_view name);
 
-// The indicators the current build computes, in catalogue order.
+// The indicators of the grid (all 13 of version 1), in catalogue order.
 const std::vector<Indicator>& Indicators();
 
 // Every cell of the grid in catalogue order: indicators in order, each crossed with its

@@ -257,7 +257,58 @@ const Table& NrpfTable() {
   return *t;
 }
 
-constexpr int kListCount = static_cast<int>(CodeList::kNrpf) + 1;
+// OC3 IN_TOUCH. DfE validator rule 131 (YES, NO, DIED, REFU, NREQ, RHOM). The validator
+// rejects a blank, but spec "Clarifications" counts rows whose IN_TOUCH, ACTIV and ACCOM are
+// all blank in `leavers`, so a blank is allowed here (and in ACTIV and ACCOM).
+const Table& InTouchTable() {
+  using I = InTouch;
+  static const Table* const t = Build({
+      Row("YES", I::kYes), Row("NO", I::kNo), Row("DIED", I::kDied), Row("REFU", I::kRefu),
+      Row("NREQ", I::kNreq), Row("RHOM", I::kRhom), Row("", I::kBlank),
+  });
+  return *t;
+}
+
+// OC3 ACTIV. DfE validator rule 132, every year: F1 P1 F2 P2 F4 P4 F5 P5 G4 G5 G6 0.
+const Table& ActivityTable() {
+  using A = Activity;
+  static const Table* const t = Build({
+      Row("F1", A::kF1), Row("P1", A::kP1), Row("F2", A::kF2), Row("P2", A::kP2),
+      Row("F4", A::kF4), Row("P4", A::kP4), Row("F5", A::kF5), Row("P5", A::kP5),
+      Row("G4", A::kG4), Row("G5", A::kG5), Row("G6", A::kG6), Row("0", A::k0),
+      Row("", A::kBlank),
+  });
+  return *t;
+}
+
+// OC3 ACCOM. DfE validator rule 133, every year: B1 B2 C1 C2 D1 D2 E1 E2 G1 G2 H1 H2 K1 K2 R1
+// R2 S2 T1 T2 U1 U2 V1 V2 W1 W2 X2 Y1 Y2 Z1 Z2 0 (the letter is the kind of accommodation,
+// the digit 1 suitable, 2 unsuitable; S and X have no suitable code).
+const Table& AccommodationTable() {
+  using A = Accommodation;
+  static const Table* const t = Build({
+      Row("B1", A::kB1), Row("B2", A::kB2), Row("C1", A::kC1), Row("C2", A::kC2),
+      Row("D1", A::kD1), Row("D2", A::kD2), Row("E1", A::kE1), Row("E2", A::kE2),
+      Row("G1", A::kG1), Row("G2", A::kG2), Row("H1", A::kH1), Row("H2", A::kH2),
+      Row("K1", A::kK1), Row("K2", A::kK2), Row("R1", A::kR1), Row("R2", A::kR2),
+      Row("S2", A::kS2), Row("T1", A::kT1), Row("T2", A::kT2), Row("U1", A::kU1),
+      Row("U2", A::kU2), Row("V1", A::kV1), Row("V2", A::kV2), Row("W1", A::kW1),
+      Row("W2", A::kW2), Row("X2", A::kX2), Row("Y1", A::kY1), Row("Y2", A::kY2),
+      Row("Z1", A::kZ1), Row("Z2", A::kZ2), Row("0", A::k0),   Row("", A::kBlank),
+  });
+  return *t;
+}
+
+// Missing MISSING: M or A (DfE 903 guidance; spec "Indicators": missing M, away_no_auth A).
+const Table& MissingKindTable() {
+  static const Table* const t = Build({
+      Row("M", MissingKind::kMissing),
+      Row("A", MissingKind::kAway),
+  });
+  return *t;
+}
+
+constexpr int kListCount = static_cast<int>(CodeList::kMissingKind) + 1;
 
 const Table& TableFor(CodeList list) {
   // One array of all tables, so the hot path pays one initialisation check, not a switch.
@@ -272,6 +323,10 @@ const Table& TableFor(CodeList list) {
     t[static_cast<int>(CodeList::kCategoryOfNeed)] = &CategoryOfNeedTable();
     t[static_cast<int>(CodeList::kImmigrationStatus)] = &ImmigrationStatusTable();
     t[static_cast<int>(CodeList::kNrpf)] = &NrpfTable();
+    t[static_cast<int>(CodeList::kInTouch)] = &InTouchTable();
+    t[static_cast<int>(CodeList::kActivity)] = &ActivityTable();
+    t[static_cast<int>(CodeList::kAccommodation)] = &AccommodationTable();
+    t[static_cast<int>(CodeList::kMissingKind)] = &MissingKindTable();
     return t;
   }();
   return *kTables[static_cast<int>(list)];

@@ -72,6 +72,23 @@ enum class Nrpf : uint8_t { kYes, kNo, kUnknown };
 // sensitive.csv NATIONALITY, reduced to the `nationality` breakdown's groups.
 enum class NationalityGroup : uint8_t { kBritish, kEuEeaSwiss, kOther, kUnknown };
 
+// OC3 IN_TOUCH (DfE validator rule 131); a blank is kBlank (spec: blanks allowed).
+enum class InTouch : uint8_t { kYes, kNo, kDied, kRefu, kNreq, kRhom, kBlank };
+
+// OC3 ACTIV (DfE validator rule 132); a blank is kBlank. Codes starting F or P are education,
+// employment or training; 0 is not.
+enum class Activity : uint8_t { kF1, kP1, kF2, kP2, kF4, kP4, kF5, kP5, kG4, kG5, kG6, k0, kBlank };
+
+// OC3 ACCOM (DfE validator rule 133); a blank is kBlank. Codes ending in 1 are suitable; 0 is
+// not.
+enum class Accommodation : uint8_t {
+  kB1, kB2, kC1, kC2, kD1, kD2, kE1, kE2, kG1, kG2, kH1, kH2, kK1, kK2, kR1, kR2, kS2, kT1, kT2,
+  kU1, kU2, kV1, kV2, kW1, kW2, kX2, kY1, kY2, kZ1, kZ2, k0, kBlank,
+};
+
+// Missing MISSING: M (missing) or A (away from placement without authorisation).
+enum class MissingKind : uint8_t { kMissing, kAway };
+
 // clang-format on
 
 enum class CodeList : uint8_t {
@@ -84,6 +101,10 @@ enum class CodeList : uint8_t {
   kCategoryOfNeed,
   kImmigrationStatus,
   kNrpf,
+  kInTouch,
+  kActivity,
+  kAccommodation,
+  kMissingKind,
 };
 
 // The enum value (cast to int) of `text` in `list` for collection year `year`, or -1 when it is
@@ -135,6 +156,23 @@ struct CodeListOf<ImmigrationStatus> {
 template <>
 struct CodeListOf<Nrpf> {
   static constexpr CodeList kList = CodeList::kNrpf;
+};
+
+template <>
+struct CodeListOf<InTouch> {
+  static constexpr CodeList kList = CodeList::kInTouch;
+};
+template <>
+struct CodeListOf<Activity> {
+  static constexpr CodeList kList = CodeList::kActivity;
+};
+template <>
+struct CodeListOf<Accommodation> {
+  static constexpr CodeList kList = CodeList::kAccommodation;
+};
+template <>
+struct CodeListOf<MissingKind> {
+  static constexpr CodeList kList = CodeList::kMissingKind;
 };
 
 template <typename E>

@@ -1,26 +1,67 @@
 // The exact grid: one count per cell of catalogue::GridCells(), computed from one LA's
 // validated data, per spec/indicators.md (catalogue version 1).
 //
-// The computation is driven by the catalogue: for each indicator it builds the indicator's
-// cohort (a list of children, each with the date its age is taken at and, for CLA, its current
-// episode), and for each of the indicator's breakdowns it classifies every member into one of
-// the breakdown's groups. Adding an indicator or breakdown is adding a cohort rule or a
-// classifier in grid.cc; the order and shape of the result always come from the catalogue.
+// The computation is driven by the catalogue. Each catalogue indicator names its cohort; grid.cc
+// holds, per indicator, one small condition on members of that cohort, and per breakdown one
+// group function (a member -> one of the breakdown's groups, in the catalogue's order). The
+// grid is filled by walking the catalogue's cells; no cell is written by hand. The rules, as
+// implemented (S = 01/04/(Y-1), R = 31/03/Y; "episode" means a non-short-break episode, LS not
+// V3/V4, everywhere: short breaks are dropped before any cohort):
 //
-// Implemented today (the walking skeleton): cohort `cla`; breakdowns `total`, `sex`, `age`.
-//   CLA: distinct children with a non-short-break episode (LS not V3/V4) open at R = 31/03/Y
-//   (DECOM <= R and DEC blank or after R). Current episode: the open one with the latest DECOM.
-//   sex: Header SEX (1/M male, 2/F female, U unknown). age: completed years at R from Header
-//   DOB: under_1 (< 1, including a DOB after R), 1_to_4, 5_to_9, 10_to_15, 16_plus.
+// Cohorts
+//   CLA       distinct children with an episode open at R (DECOM <= R, DEC blank or > R).
+//             Current episode: the open one with the latest DECOM (a tie is an error).
+//   Started   distinct children with an episode with RNE = S and S <= DECOM <= R. Age is taken
+//             at the earliest such DECOM.
+//   Ceased    distinct children with an episode with REC given, REC != X1, S <= DEC <= R.
+//             Ceasing reason: REC of the such episode with the latest DEC; ties go to the
+//             later DECOM, then to the later line of the file.
+//   Care leavers  OC3 rows whose age_in_year is 17..25, where age_in_year = Y - year(DOB)
+//             when DOB's month/day is on or before 31/03, else Y - 1 - year(DOB) (Header DOB;
+//             equal to the completed age at R; a 29/02 birth is on or before 31/03).
+//   Missing   per kind (MISSING M or A): distinct children with a row of that kind with
+//             S <= MIS_START <= R. Age is taken at the earliest such MIS_START. Episodes
+//             play no part (a child seen only in Missing counts).
+// Indicators (condition on the cohort's members)
+//   cla, started, ceased, leavers, missing (kind M), away_no_auth (kind A): every member.
+//   placements_3plus  CLA with placements >= 3: the child's episodes that overlap the year
+//             (DECOM <= R, DEC blank or >= S) ordered by DECOM, ties by file order; the first
+//             counts 1, each later one counts 1 when its RNE is S, P, T, U or B (not L).
+//   distance_known    CLA, not in UASC, current HOME_POST and PL_POST both in the postcode
+//             table with coordinates.
+//   distance_over_20  distance_known and the distance, sqrt(dE^2 + dN^2) / 1609.3 miles
+//             rounded to 0.1 halves up, exceeds 20.0; decided exactly in integers as
+//             dE^2 + dN^2 >= 1041124764 m^2 (see grid.cc).
+//   out_of_area       CLA, not in UASC, current PL_POST in the postcode table with a non-blank
+//             utla, and that utla (upper-cased) differs from the node's LA code (upper-cased).
+//   leavers_in_touch  IN_TOUCH = YES. leavers_eet: ACTIV starts with F or P (not 0, not
+//             blank). leavers_suitable_accom: ACCOM ends with 1 (not 0, not blank).
+// Breakdowns (each a partition of the indicator's members)
+//   total; sex (Header SEX); age (completed years at R, or at the cohort's age date above;
+//   a date of birth after that date counts as under_1); ethnicity (first letter W/M/A/B,
+//   CHNE asian, OOTH other, REFU/NOBT not_known); uasc (the child has a UASC row);
+//   legal_status and placement (LS / PLACE of the current episode); nationality,
+//   immigration_status, nrpf (the child's sensitive.csv row; no row: unknown on all three);
+//   leaver_age (17-18, 19-21, 22-25 from age_in_year); ceased_reason (REC of the ceasing
+//   episode: E11 E12 adopted; E43 E44 E45-E48 sgo; E4A E4B E13 returned_home; E5 E6 E17
+//   independent_living; any other code other).
 //
 // Status codes: INVALID_ARGUMENT when `year` is not the year `data` was loaded and validated
-// for, or when two open episodes of a child tie on DECOM (LoadLaFolder already rejects that;
-// this guards hand-built data); UNIMPLEMENTED when the catalogue lists an indicator or a
-// breakdown this file has no rule for; INTERNAL when the catalogue lacks a group a rule needs.
+// for, when a record names a child not in Header, or when two open episodes of a child tie on
+// DECOM (LoadLaFolder already rejects those; this guards hand-built data); UNIMPLEMENTED when
+// the catalogue lists an indicator or a breakdown this file has no rule for; INTERNAL when the
+// catalogue and a rule disagree (an indicator's cohort, a breakdown's groups, or a breakdown
+// that is not defined for an indicator's members).
 //
 // Privacy: the result is the exact, unprotected grid. It may be shown locally (preview
 // --exact) but must never leave the node; only node/protect's noisy cells are sent. Error
-// messages name episode line numbers, never CHILD ids.
+// messages name line numbers, never CHILD ids. Nothing here depends on sensitive.csv except
+// the three sensitive breakdowns (catalogue::Breakdown::sensitive); no cohort or condition
+// reads it.
+//
+// Performance: one pass over each table, arrays indexed by ChildIndex, no per-row allocation
+// and no string-keyed lookups; the postcode table was reduced to the data's postcodes when
+// loaded.
 //
 // Thread-safe: a pure function of its arguments.
 #ifndef RINGFENCE_NODE_GRID_H_
@@ -44,10 +85,19 @@ struct ClaMember {
 };
 
 // The CLA cohort at R = 31/03/`year`, in ChildIndex order; `current` points into
-// data.episodes and is valid while `data` is. Exposed for the rules that build on it
-// (legal_status, placement, distance) and for tests. Same status codes as above, except that
-// `year` need not be data.year.
+// data.episodes and is valid while `data` is. Exposed for tests. Same status codes as above,
+// except that `year` need not be data.year.
 absl::StatusOr<std::vector<ClaMember>> ClaCohort(const LaData& data, int year);
+
+// Spec "The cohorts" [rule]: a care leaver's age in collection year `year`, i.e. the age on
+// the birthday that falls in [S, R]: year - year(dob) when dob's month/day is on or before
+// 31/03, else year - 1 - year(dob).
+int AgeInYear(Date dob, int year);
+
+// Spec "Distance": true when the straight line between two points `d_east`, `d_north` metres
+// apart, in miles (metres / 1609.3) rounded to one decimal halves up, is more than 20.0.
+// Exact (integer arithmetic).
+bool DistanceOver20Miles(int64_t d_east, int64_t d_north);
 
 }  // namespace ringfence::node
 

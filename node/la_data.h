@@ -6,9 +6,11 @@
 // the Header table) and postcodes to dense ids. Nothing in a row owns heap memory.
 //
 // Invariants after a successful LoadLaFolder (and only then): every record's `child` is a
-// valid index into `children`; every code was valid for `year`; DEC is blank exactly when REC
-// is; DEC is not before DECOM; no child has two non-short-break episodes open at 31/03/`year`
-// with the same DECOM. Code that builds LaData by hand (tests) must keep them.
+// valid index into `children`; every code was valid for `year`; a child has at most one OC3
+// and one sensitive row; DEC is blank exactly when REC is; DEC is not before DECOM; no child
+// has two non-short-break episodes open at 31/03/`year` with the same DECOM; postcode_info
+// has at most postcodes.size() entries and every utla id is valid in `utlas`. Code that
+// builds LaData by hand (tests) must keep them.
 //
 // Privacy: this is row-level data about children. It lives only in the node's memory on the
 // LA's own machine. Never log it, serialise it, or put any of it in a message that leaves the
@@ -165,6 +167,35 @@ struct SensitiveRecord {
   int32_t line = 0;
 };
 
+// One OC3 row (care leavers). DOB is taken from Header (spec "Clarifications"), so the OC3
+// DOB is validated as a date but not kept.
+struct Oc3Record {
+  ChildIndex child = 0;
+  InTouch in_touch = InTouch::kBlank;
+  Activity activ = Activity::kBlank;
+  Accommodation accom = Accommodation::kBlank;
+  int32_t line = 0;
+};
+
+// One Missing row.
+struct MissingRecord {
+  ChildIndex child = 0;
+  MissingKind kind = MissingKind::kMissing;
+  Date start;  // MIS_START
+  Date end;    // MIS_END; Date::Blank() when blank (still missing)
+  int32_t line = 0;
+};
+
+// What the postcode table says about one of the data's postcodes (LaData::postcodes).
+struct PostcodeInfo {
+  bool in_table = false;    // the postcode has a row in the table
+  bool has_coords = false;  // ... with both coordinates (then east/north are set)
+  int32_t east = 0;         // oseast1m, whole metres
+  int32_t north = 0;        // osnrth1m, whole metres
+  int32_t utla = -1;        // id in LaData::utlas; -1 when blank or not in the table
+  int32_t line = 0;         // line of the postcode's row in the table (for messages)
+};
+
 // Where a table came from.
 struct TableSource {
   std::string file;  // base name, e.g. "episodes_2025.csv"; empty when the table is absent
@@ -182,7 +213,14 @@ struct LaData {
   std::vector<EpisodeRecord> episodes;  // Episodes, in file order
   std::vector<UascRecord> uasc;
   std::vector<SensitiveRecord> sensitive;
+  std::vector<Oc3Record> oc3;
+  std::vector<MissingRecord> missing;
   StringPool postcodes;  // HOME_POST and PL_POST, normalised
+  // Indexed by PostcodeId. Only the data's own postcodes are kept from the postcode table (a
+  // national table has millions of rows). Empty or shorter than postcodes.size() when there is
+  // no postcode table: a missing entry means "not in the table".
+  std::vector<PostcodeInfo> postcode_info;
+  StringPool utlas;  // the utla codes of postcode_info, upper-cased and trimmed
 
   // Indexed by static_cast<int>(Table).
   TableSource tables[kTableCount];

@@ -398,6 +398,9 @@ struct Columns {
   Column decom, rne, ls, cin, place, dec, rec, home_post, pl_post;  // Episodes
   Column duc;                                                       // UASC
   Column nationality, immigration_status, nrpf;                     // sensitive
+  Column in_touch, activ, accom;                                    // OC3
+  Column missing, mis_start, mis_end;                               // Missing
+  Column pcd, oseast1m, osnrth1m, utla;                             // postcodes
 };
 
 Columns ResolveColumns(const CsvFile& f) {
@@ -421,6 +424,16 @@ Columns ResolveColumns(const CsvFile& f) {
   c.nationality = col("NATIONALITY");
   c.immigration_status = col("IMMIGRATION_STATUS");
   c.nrpf = col("NRPF");
+  c.in_touch = col("IN_TOUCH");
+  c.activ = col("ACTIV");
+  c.accom = col("ACCOM");
+  c.missing = col("MISSING");
+  c.mis_start = col("MIS_START");
+  c.mis_end = col("MIS_END");
+  c.pcd = col("pcd");
+  c.oseast1m = col("oseast1m");
+  c.osnrth1m = col("osnrth1m");
+  c.utla = col("utla");
   return c;
 }
 
@@ -433,7 +446,10 @@ class Loader {
     data_.year = opts.year;
   }
 
-  absl::Status Run(const std::vector<std::pair<std::string, std::string>>& files);
+  // `files`: (base name, path) in load order; `explicit_postcodes`: index in `files` of the
+  // file named by LoadOptions::postcodes_path, or -1.
+  absl::Status Run(const std::vector<std::pair<std::string, std::string>>& files,
+                   int explicit_postcodes);
   LaData TakeData() { return std::move(data_); }
 
  private:
@@ -442,6 +458,13 @@ class Loader {
   void EpisodesRow(const CsvFile& f, const base::CsvRow& row);
   void UascRow(const CsvFile& f, const base::CsvRow& row);
   void SensitiveRow(const CsvFile& f, const base::CsvRow& row);
+  void Oc3Row(const CsvFile& f, const base::CsvRow& row);
+  void MissingRow(const CsvFile& f, const base::CsvRow& row);
+  void PostcodeRow(const CsvFile& f, const base::CsvRow& row);
+  bool Coordinate(const CsvFile& f, const base::CsvRow& row, Column c, int32_t* out);
+  // Records the first row of `child` in a table that holds each child once; false (after
+  // reporting) when the child was already there.
+  bool FirstRowOfChild(const CsvFile& f, const base::CsvRow& row, ChildIndex child);
   void OtherRow(const CsvFile& f, const base::CsvRow& row, bool once);
   void CheckOpenEpisodeTies(const CsvFile& f);
 
@@ -478,12 +501,15 @@ class Loader {
   PostcodeMemo pl_post_memo_;
 };
 
-absl::Status Loader::Run(const std::vector<std::pair<std::string, std::string>>& files) {
+absl::Status Loader::Run(const std::vector<std::pair<std::string, std::string>>& files,
+                         int explicit_postcodes) {
   // Pass 1: recognise every file by its header.
   std::vector<CsvFile> recognised;
   const CsvFile* table_file[kTableCount] = {};
   std::string head;
-  for (const auto& [name, path] : files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& name = files[i].first;
+    const std::string& path = files[i].second;
     CsvFile file;
     file.name = name;
     file.path = path;
@@ -502,6 +528,13 @@ absl::Status Loader::Run(const std::vector<std::pair<std::string, std::string>>&
       continue;
     }
     RecogniseHeader(row.fields, &file, &sink_);
+    if (static_cast<int>(i) == explicit_postcodes && file.schema != nullptr &&
+        file.schema->table != Table::kPostcodes) {
+      sink_.Add(name, 1, kHeaderField,
+                absl::StrCat("the --postcodes file holds the ", file.schema->name,
+                             " table, not the postcode table (pcd,oseast1m,osnrth1m,utla)"));
+      continue;
+    }
     if (file.schema != nullptr) recognised.push_back(std::move(file));
   }
   // Two files for one table (the second by name is reported; the first is loaded).
@@ -526,15 +559,20 @@ absl::Status Loader::Run(const std::vector<std::pair<std::string, std::string>>&
   }
   if (sink_.stopped()) return absl::OkStatus();
 
-  // Pass 2: Header first (every other table refers to it), then the rest in name order.
+  // Pass 2: Header first (every other table refers to it), then the rest in name order, and
+  // the postcode table last: only the postcodes Episodes uses are kept from it.
   if (header != nullptr) {
     have_header_ = true;
     RINGFENCE_RETURN_IF_ERROR(LoadTable(*header));
   }
+  const CsvFile* postcodes = table_file[static_cast<int>(Table::kPostcodes)];
   for (const CsvFile* file : to_load) {
     if (sink_.stopped()) break;
-    if (file == header) continue;
+    if (file == header || file == postcodes) continue;
     RINGFENCE_RETURN_IF_ERROR(LoadTable(*file));
+  }
+  if (postcodes != nullptr && !sink_.stopped()) {
+    RINGFENCE_RETURN_IF_ERROR(LoadTable(*postcodes));
   }
   return absl::OkStatus();
 }
@@ -555,6 +593,9 @@ absl::Status Loader::LoadTable(const CsvFile& f) {
       break;
     case Table::kEpisodes:
       data_.episodes.reserve(text.size() / 64);
+      break;
+    case Table::kPostcodes:
+      data_.postcode_info.assign(static_cast<size_t>(data_.postcodes.size()), PostcodeInfo{});
       break;
     default:
       break;
@@ -586,8 +627,15 @@ absl::Status Loader::LoadTable(const CsvFile& f) {
       case Table::kSensitive:
         SensitiveRow(f, row);
         break;
+      case Table::kOc3:
+        Oc3Row(f, row);
+        break;
+      case Table::kMissing:
+        MissingRow(f, row);
+        break;
       case Table::kPostcodes:
-        break;  // shape only; the postcode table has no CHILD
+        PostcodeRow(f, row);
+        break;
       default:
         OtherRow(f, row, once);
         break;
@@ -800,16 +848,7 @@ void Loader::SensitiveRow(const CsvFile& f, const base::CsvRow& row) {
   SensitiveRecord s;
   s.line = row.line;
   bool ok = RequiredChild(f, row, &s.child);
-  if (ok) {
-    int32_t& first = once_line_[s.child];
-    if (first != 0) {
-      Error(f, row, "CHILD",
-            absl::StrCat(Quoted(Field(row, cols_.child)), " appears twice in ", f.name,
-                         " (first on line ", first, "); each child must appear once"));
-      return;
-    }
-    first = row.line;
-  }
+  if (ok && !FirstRowOfChild(f, row, s.child)) return;
   absl::string_view nat = Field(row, cols_.nationality);
   if (!ParseNationality(nat, &s.nationality)) {
     Error(f, row, "NATIONALITY",
@@ -823,17 +862,134 @@ void Loader::SensitiveRow(const CsvFile& f, const base::CsvRow& row) {
   if (ok) data_.sensitive.push_back(s);
 }
 
+bool Loader::FirstRowOfChild(const CsvFile& f, const base::CsvRow& row, ChildIndex child) {
+  int32_t& first = once_line_[child];
+  if (first != 0) {
+    // sensitive.csv is named by its file (it is the LA's own file), DfE tables by table name.
+    const std::string where =
+        f.schema->table == Table::kSensitive ? f.name : std::string(f.schema->name);
+    Error(f, row, "CHILD",
+          absl::StrCat(Quoted(Field(row, cols_.child)), " appears twice in ", where,
+                       " (first on line ", first, "); each child must appear once"));
+    return false;
+  }
+  first = row.line;
+  return true;
+}
+
+// Spec "The cohorts", care leavers, and "Clarifications": IN_TOUCH, ACTIV and ACCOM are codes
+// of DfE's lists or blank; DOB must be a date but the grid takes DOB from Header.
+void Loader::Oc3Row(const CsvFile& f, const base::CsvRow& row) {
+  Oc3Record r;
+  r.line = row.line;
+  bool ok = RequiredChild(f, row, &r.child);
+  if (ok && !FirstRowOfChild(f, row, r.child)) return;
+  Date dob;
+  ok &= RequiredDate(f, row, cols_.dob, &dob);
+  ok &= RequiredCode(f, row, cols_.in_touch, &r.in_touch);
+  ok &= RequiredCode(f, row, cols_.activ, &r.activ);
+  ok &= RequiredCode(f, row, cols_.accom, &r.accom);
+  if (ok) data_.oc3.push_back(r);
+}
+
+// Missing: MISSING M or A; MIS_START a date; MIS_END a date or blank (still missing). A
+// MIS_END before MIS_START or overlapping spells are DfE warnings, not errors (spec
+// "Validation": only the listed faults stop a round), and do not affect any cell.
+void Loader::MissingRow(const CsvFile& f, const base::CsvRow& row) {
+  MissingRecord m;
+  m.line = row.line;
+  bool ok = RequiredChild(f, row, &m.child);
+  Date dob;
+  ok &= RequiredDate(f, row, cols_.dob, &dob);
+  ok &= RequiredCode(f, row, cols_.missing, &m.kind);
+  ok &= RequiredDate(f, row, cols_.mis_start, &m.start);
+  ok &= OptionalDate(f, row, cols_.mis_end, &m.end);
+  if (ok) data_.missing.push_back(m);
+}
+
+// A whole number of metres: 1 to 7 digits (Great Britain's grid spans 0..1,300,000 m north).
+bool Loader::Coordinate(const CsvFile& f, const base::CsvRow& row, Column c, int32_t* out) {
+  absl::string_view v = Field(row, c);
+  bool digits = !v.empty() && v.size() <= 7;
+  int32_t n = 0;
+  for (char ch : v) {
+    if (ch < '0' || ch > '9') {
+      digits = false;
+      break;
+    }
+    n = n * 10 + (ch - '0');
+  }
+  if (!digits) {
+    Error(f, row, c.name,
+          absl::StrCat(Quoted(v),
+                       " is not a grid coordinate; expected whole metres (0 to 9999999) or a "
+                       "blank, as in NSPL"));
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+// Spec "Distance" and "Clarifications": pcd matched upper-cased with all spaces removed;
+// coordinates whole metres or both blank (no distance, but utla still serves out_of_area);
+// utla may be blank. Every row is validated; only rows for postcodes that Episodes uses are
+// kept. A used postcode repeated with different values is an error.
+void Loader::PostcodeRow(const CsvFile& f, const base::CsvRow& row) {
+  absl::string_view raw = Field(row, cols_.pcd);
+  scratch_.clear();
+  for (char c : raw) {
+    if (c == ' ' || c == '\t') continue;
+    scratch_.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  bool ok = true;
+  if (scratch_.empty()) {
+    Error(f, row, "pcd", "is blank; every row of the postcode table needs a postcode");
+    ok = false;
+  }
+  const bool east_blank = Field(row, cols_.oseast1m).empty();
+  const bool north_blank = Field(row, cols_.osnrth1m).empty();
+  int32_t east = 0;
+  int32_t north = 0;
+  if (east_blank != north_blank) {
+    Error(f, row, east_blank ? "oseast1m" : "osnrth1m",
+          "is blank but the other coordinate is not; give both or neither");
+    ok = false;
+  } else if (!east_blank) {
+    ok &= Coordinate(f, row, cols_.oseast1m, &east);
+    ok &= Coordinate(f, row, cols_.osnrth1m, &north);
+  }
+  if (!ok) return;
+  const PostcodeId id = data_.postcodes.Find(scratch_);
+  if (id < 0 || static_cast<size_t>(id) >= data_.postcode_info.size()) return;
+  PostcodeInfo& info = data_.postcode_info[id];
+  absl::string_view utla_text = Field(row, cols_.utla);
+  const int32_t utla =
+      utla_text.empty() ? -1 : data_.utlas.Intern(absl::AsciiStrToUpper(utla_text));
+  if (info.in_table) {
+    // The spec is silent on repeated postcodes. An identical repeat is harmless; a repeat that
+    // disagrees would make distances and out-of-area counts depend on row order, so it is an
+    // error (only for postcodes the episodes use: others cannot change a figure).
+    if (info.has_coords != !east_blank || info.east != east || info.north != north ||
+        info.utla != utla) {
+      Error(f, row, "pcd",
+            absl::StrCat("\"", raw, "\" appears twice in the postcode table with different "
+                         "coordinates or utla (first on line ", info.line,
+                         "); keep one row per postcode"));
+    }
+    return;
+  }
+  info.in_table = true;
+  info.line = row.line;
+  info.has_coords = !east_blank;
+  info.east = east;
+  info.north = north;
+  info.utla = utla;
+}
+
 void Loader::OtherRow(const CsvFile& f, const base::CsvRow& row, bool once) {
   ChildIndex child;
   if (!RequiredChild(f, row, &child) || !once) return;
-  int32_t& first = once_line_[child];
-  if (first != 0) {
-    Error(f, row, "CHILD",
-          absl::StrCat(Quoted(Field(row, cols_.child)), " appears twice in ", f.schema->name,
-                       " (first on line ", first, "); each child must appear once"));
-    return;
-  }
-  first = row.line;
+  FirstRowOfChild(f, row, child);
 }
 
 bool EndsWithCsv(const std::string& name) {
@@ -898,8 +1054,29 @@ absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts, ValidationReport* r
   if (ec) return absl::InternalError(absl::StrCat(opts.dir, ": cannot list: ", ec.message()));
   std::sort(files.begin(), files.end());
 
+  // An explicit postcode table is one more file of the folder's set (so a second postcode
+  // table in the folder is "two files holding one table"), unless it is one of them.
+  int explicit_postcodes = -1;
+  if (!opts.postcodes_path.empty()) {
+    std::error_code pec;
+    if (!fs::is_regular_file(opts.postcodes_path, pec)) {
+      return absl::NotFoundError(absl::StrCat(opts.postcodes_path, ": no such file"));
+    }
+    const fs::path want = fs::weakly_canonical(opts.postcodes_path, pec);
+    for (size_t i = 0; i < files.size(); ++i) {
+      std::error_code cec;
+      if (fs::weakly_canonical(files[i].second, cec) == want && !cec) {
+        explicit_postcodes = static_cast<int>(i);
+      }
+    }
+    if (explicit_postcodes < 0) {
+      files.emplace_back(fs::path(opts.postcodes_path).filename().string(), opts.postcodes_path);
+      explicit_postcodes = static_cast<int>(files.size()) - 1;
+    }
+  }
+
   Loader loader(opts, report);
-  RINGFENCE_RETURN_IF_ERROR(loader.Run(files));
+  RINGFENCE_RETURN_IF_ERROR(loader.Run(files, explicit_postcodes));
   if (!report->ok()) return absl::InvalidArgumentError(report->ToString());
   return loader.TakeData();
 }

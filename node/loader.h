@@ -26,11 +26,19 @@
 //             spaces removed). PLACE_PROVIDER, REASON_PLACE_CHANGE and URN are not checked.
 //   UASC      CHILD (in Header), SEX (code), DOB (date), DUC (a date, a date masked with Z
 //             such as ZZ/ZZ/ZZZZ, or blank).
+//   OC3       CHILD (in Header, once), DOB (date; the grid uses Header's), IN_TOUCH (YES, NO,
+//             DIED, REFU, NREQ, RHOM or blank), ACTIV (F1 P1 F2 P2 F4 P4 F5 P5 G4 G5 G6 0 or
+//             blank), ACCOM (B1 ... Z2, 0 or blank; DfE validator rules 131-133).
+//   Missing   CHILD (in Header), DOB (date), MISSING (M or A), MIS_START (date), MIS_END
+//             (date or blank). MIS_END before MIS_START is not an error (a DfE warning).
 //   sensitive CHILD (in Header, once), NATIONALITY (ISO 3166-1 alpha-3, UNK or blank),
 //             IMMIGRATION_STATUS and NRPF (codes of the spec, or blank).
+//   postcodes pcd (required; matched upper-cased with spaces and tabs removed), oseast1m and
+//             osnrth1m (whole metres, 1-7 digits, or both blank), utla (any code, or blank).
+//             Loaded last; only rows for postcodes that Episodes uses are kept (the first row
+//             of a postcode wins), so a national NSPL extract can be given whole.
 // The other tables are, for now, checked for shape only: recognised, no ragged line, CHILD
-// given and in Header (and, for OC3, given once, as the spec requires). The postcode table has
-// no CHILD and is checked for shape only.
+// given and in Header.
 //
 // Errors. Each error is {file base name, 1-based physical line (header = 1), FIELD, message}
 // and prints as `file:line: FIELD: message`. FIELD is the column's name as the schema spells
@@ -42,8 +50,9 @@
 // Status codes: OK with the data; INVALID_ARGUMENT when the options are bad (year outside
 // catalogue::kFirstYear..kLastYear) or when validation found any error, with every collected
 // error line and a summary line ("3 errors; nothing computed") as the message; NOT_FOUND when
-// `dir` does not exist or is not a folder; PERMISSION_DENIED / INTERNAL when a file cannot be
-// read. On any error no LaData is returned, so nothing can be computed from a bad folder.
+// `dir` does not exist or is not a folder, or postcodes_path is given but is not a file;
+// PERMISSION_DENIED / INTERNAL when a file cannot be read. On any error no LaData is
+// returned, so nothing can be computed from a bad folder.
 //
 // Privacy: this reads row-level records of children. Error messages include the offending
 // field value (a CHILD id, a date of birth, a code) because the LA's analyst needs it to fix
@@ -68,6 +77,12 @@ struct LoadOptions {
   std::string la_code;  // the node's LA (new GSS code, e.g. "E09000033"); stored, not checked
   int year = 0;         // collection year Y (R = 31/03/Y); selects the code lists
   int max_errors = 50;  // stop after this many errors; 0 or less: no limit
+  // The postcode table (NSPL extract: pcd,oseast1m,osnrth1m,utla). Empty: the folder's own
+  // postcode table, recognised by its header like every table (e.g. DIR/postcodes.csv), if
+  // any. Given: this file (inside the folder or not; any name), which must hold the postcode
+  // table. No postcode table at all is not an error: every distance and out-of-area placement
+  // is then unknown.
+  std::string postcodes_path;
 };
 
 inline constexpr absl::string_view kRowField = "(row)";

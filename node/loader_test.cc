@@ -505,8 +505,8 @@ TEST_F(LoaderTest, SensitiveFile) {
 
 TEST_F(LoaderTest, OtherTablesAreCheckedForShapeAndChild) {
   Write("header.csv", HeaderCsv({{"A"}}));
-  // Field values of these tables are not validated yet (a bad date passes)...
-  Write("missing.csv", TableCsv(Table::kMissing, {{"A", "01/06/2015", "M", "not a date", ""}}));
+  // Field values of DoLo are not validated (a bad date passes)...
+  Write("dolo.csv", TableCsv(Table::kDoLo, {{"A", "01/06/2015", "not a date", ""}}));
   // ...but CHILD must be in Header, OC3 holds a child once, and lines must not be ragged.
   Write("oc3.csv", TableCsv(Table::kOc3, {{"A", "01/06/2015", "YES", "F1", "Y1"},
                                           {"A", "01/06/2015", "YES", "F1", "Y1"}}));
@@ -538,6 +538,190 @@ TEST_F(LoaderTest, PostcodeTableIsRecognisedAndShapeChecked) {
   ASSERT_THAT(data, IsOk()) << report_.ToString();
   EXPECT_EQ(data->source(Table::kPostcodes).file, "nspl.csv");
   EXPECT_EQ(data->source(Table::kPostcodes).rows, 1);
+}
+
+// ---- OC3, Missing and the postcode table ---------------------------------------------------
+
+TEST_F(LoaderTest, Oc3CodesAreDfEsListsOrBlank) {
+  Write("header.csv", HeaderCsv({{"A"}, {"B"}, {"C"}, {"D"}}));
+  Write("oc3.csv", TableCsv(Table::kOc3, {{"A", "01/06/2015", "yes", " F1 ", "b1"},
+                                          {"B", "01/06/2015", "", "", ""},
+                                          {"C", "01/06/2015", "MAYBE", "F3", "S1"},
+                                          {"D", "1/6/2015", "NO", "0", "0"}}));
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      ErrorLines(),
+      ::testing::ElementsAre(
+          "oc3.csv:4: IN_TOUCH: \"MAYBE\" is not a valid IN_TOUCH code for 2025; expected one "
+          "of YES, NO, DIED, REFU, NREQ, RHOM or a blank",
+          StartsWith("oc3.csv:4: ACTIV: \"F3\" is not a valid ACTIV code for 2025; expected one "
+                     "of F1, P1, F2, P2, F4, P4, F5, P5, G4, G5, G6, 0 or a blank"),
+          StartsWith("oc3.csv:4: ACCOM: \"S1\" is not a valid ACCOM code for 2025"),
+          "oc3.csv:5: DOB: expected a date dd/mm/yyyy, found \"1/6/2015\""));
+}
+
+TEST_F(LoaderTest, Oc3RowsAreParsed) {
+  Write("header.csv", HeaderCsv({{"A"}, {"B"}}));
+  Write("oc3.csv", TableCsv(Table::kOc3, {{"A", "01/06/2015", "yes", " F1 ", "b1"},
+                                          {"B", "01/06/2015", "", "", ""}}));
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  ASSERT_EQ(data->oc3.size(), 2u);
+  EXPECT_EQ(data->oc3[0].in_touch, InTouch::kYes);
+  EXPECT_EQ(data->oc3[0].activ, Activity::kF1);
+  EXPECT_EQ(data->oc3[0].accom, Accommodation::kB1);
+  EXPECT_EQ(data->oc3[1].in_touch, InTouch::kBlank);
+  EXPECT_EQ(data->oc3[1].activ, Activity::kBlank);
+  EXPECT_EQ(data->oc3[1].accom, Accommodation::kBlank);
+  EXPECT_EQ(data->oc3[1].line, 3);
+}
+
+TEST_F(LoaderTest, MissingRowsAreValidated) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  Write("missing.csv",
+        TableCsv(Table::kMissing, {{"A", "01/06/2015", "m", "01/05/2024", ""},
+                                   {"A", "01/06/2015", "A", "01/05/2024", "30/04/2024"},
+                                   {"A", "01/06/2015", "X", "01/05/2024", ""},
+                                   {"A", "01/06/2015", "", "", "31/02/2024"},
+                                   {"Z", "01/06/2015", "M", "01/05/2024", ""}}));
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument));
+  // Line 3: MIS_END before MIS_START is a DfE warning, not an error.
+  EXPECT_THAT(
+      ErrorLines(),
+      ::testing::ElementsAre(
+          "missing.csv:4: MISSING: \"X\" is not a valid MISSING code for 2025; expected one of "
+          "M, A",
+          "missing.csv:5: MISSING: is blank; expected one of M, A",
+          "missing.csv:5: MIS_START: is blank; expected a date dd/mm/yyyy",
+          StartsWith("missing.csv:5: MIS_END: \"31/02/2024\" is not a real date"),
+          StartsWith("missing.csv:6: CHILD: \"Z\" is not in the Header table")));
+}
+
+TEST_F(LoaderTest, MissingRowsAreParsed) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  Write("missing.csv", TableCsv(Table::kMissing, {{"A", "01/06/2015", "m", "01/05/2024", ""},
+                                                  {"A", "01/06/2015", "A", "02/05/2024",
+                                                   "03/05/2024"}}));
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  ASSERT_EQ(data->missing.size(), 2u);
+  EXPECT_EQ(data->missing[0].kind, MissingKind::kMissing);
+  EXPECT_TRUE(data->missing[0].end.is_blank());
+  EXPECT_EQ(data->missing[1].kind, MissingKind::kAway);
+  EXPECT_EQ(data->missing[1].start.ToString(), "02/05/2024");
+}
+
+TEST_F(LoaderTest, PostcodeTableKeepsOnlyTheDataPostcodes) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  EpisodeRow e = Episode("A", "01/01/2025");
+  e.home_post = "sw1a 1aa";
+  e.pl_post = "ZZ9 9ZZ";
+  Write("episodes.csv", EpisodesCsv({e}));
+  Write("postcodes.csv", "pcd,oseast1m,osnrth1m,utla\n"
+                         "SW1A1AA,529090,179645,e09000033\n"
+                         "SW1A 1AA,529090,179645,E09000033\n"  // an identical repeat is fine
+                         "N1 9GU,530000,184000,E09000019\n"
+                         "ZZ9 9ZZ,,,\n");
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  EXPECT_EQ(data->source(Table::kPostcodes).rows, 4);
+  const PostcodeId home = data->postcodes.Find("SW1A1AA");
+  const PostcodeId placed = data->postcodes.Find("ZZ99ZZ");
+  ASSERT_GE(home, 0);
+  ASSERT_GE(placed, 0);
+  ASSERT_EQ(data->postcode_info.size(), 2u);
+  EXPECT_TRUE(data->postcode_info[home].has_coords);
+  EXPECT_EQ(data->postcode_info[home].east, 529090);
+  EXPECT_EQ(data->postcode_info[home].north, 179645);
+  EXPECT_EQ(data->utlas.Get(data->postcode_info[home].utla), "E09000033");
+  EXPECT_TRUE(data->postcode_info[placed].in_table);
+  EXPECT_FALSE(data->postcode_info[placed].has_coords);
+  EXPECT_EQ(data->postcode_info[placed].utla, -1);
+  EXPECT_EQ(data->utlas.size(), 1);  // N1 9GU is not the data's
+}
+
+TEST_F(LoaderTest, AUsedPostcodeRepeatedWithDifferentValuesIsAnError) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  EpisodeRow e = Episode("A", "01/01/2025");
+  e.home_post = "B1 1AC";
+  Write("episodes.csv", EpisodesCsv({e}));
+  // Which row wins would decide out_of_area for this child, so neither may.
+  Write("postcodes.csv", "pcd,oseast1m,osnrth1m,utla\n"
+                         "B1 1AC,406000,286000,E08000026\n"
+                         "B11AC,406000,286000,E08000025\n"
+                         "N1 9GU,530000,184000,E09000019\n"
+                         "N1 9GU,1,1,E09000001\n");  // unused by the data: cannot matter
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ErrorLines(),
+              ::testing::ElementsAre(
+                  "postcodes.csv:3: pcd: \"B11AC\" appears twice in the postcode table with "
+                  "different coordinates or utla (first on line 2); keep one row per postcode"));
+}
+
+TEST_F(LoaderTest, PostcodeTableValidation) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  Write("postcodes.csv", "pcd,oseast1m,osnrth1m,utla\n"
+                         "AA1 1AA,12.5,100,\n"
+                         "AA1 1AB,-3,100,\n"
+                         "AA1 1AC,,100,\n"
+                         ",1,1,E09000033\n"
+                         "AA1 1AD,12345678,1,\n");
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ErrorLines(),
+              ::testing::ElementsAre(
+                  StartsWith("postcodes.csv:2: oseast1m: \"12.5\" is not a grid coordinate"),
+                  StartsWith("postcodes.csv:3: oseast1m: \"-3\" is not a grid coordinate"),
+                  "postcodes.csv:4: oseast1m: is blank but the other coordinate is not; give "
+                  "both or neither",
+                  "postcodes.csv:5: pcd: is blank; every row of the postcode table needs a "
+                  "postcode",
+                  StartsWith("postcodes.csv:6: oseast1m: \"12345678\" is not a grid coordinate")));
+}
+
+TEST_F(LoaderTest, PostcodesPathMustBeAFileHoldingThePostcodeTable) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  LoadOptions opts;
+  opts.dir = dir_->path();
+  opts.la_code = "E09000033";
+  opts.year = 2025;
+  opts.postcodes_path = dir_->path() + "/nope.csv";
+  EXPECT_THAT(LoadLaFolder(opts), StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope.csv")));
+
+  absl::StatusOr<TempFolder> other = TempFolder::Create();
+  ASSERT_THAT(other, IsOk());
+  ASSERT_THAT(other->Write("pc.csv", HeaderCsv({{"B"}})), IsOk());
+  opts.postcodes_path = other->path() + "/pc.csv";
+  ValidationReport report;
+  EXPECT_THAT(LoadLaFolder(opts, &report), StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_THAT(report.errors[0].ToString(),
+              StartsWith("pc.csv:1: (header): the --postcodes file holds the Header table"));
+}
+
+TEST_F(LoaderTest, PostcodesPathAndAFolderPostcodeTableAreTwoFilesForOneTable) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  const std::string table = "pcd,oseast1m,osnrth1m,utla\nAA1 1AA,1,1,E09000033\n";
+  Write("postcodes.csv", table);
+  LoadOptions opts;
+  opts.dir = dir_->path();
+  opts.la_code = "E09000033";
+  opts.year = 2025;
+  // The folder's own file named explicitly: one table.
+  opts.postcodes_path = dir_->path() + "/postcodes.csv";
+  EXPECT_THAT(LoadLaFolder(opts), IsOk());
+  // Another file besides it: two tables.
+  absl::StatusOr<TempFolder> other = TempFolder::Create();
+  ASSERT_THAT(other, IsOk());
+  ASSERT_THAT(other->Write("nspl.csv", table), IsOk());
+  opts.postcodes_path = other->path() + "/nspl.csv";
+  ValidationReport report;
+  EXPECT_THAT(LoadLaFolder(opts, &report), StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_THAT(report.errors[0].ToString(), HasSubstr("holds the postcodes table, which"));
 }
 
 TEST_F(LoaderTest, ValuesInMessagesStayOnOneLine) {

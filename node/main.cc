@@ -1,15 +1,19 @@
 // ringfence-node: the LA's node. Reads the LA's SSDA903 exports and sensitive.csv from a
 // local folder, computes the catalogue grid, protects it and sends only protected cells.
 //
-//   ringfence-node preview --data DIR --la CODE --year YYYY [--exact]
-//   ringfence-node submit  --data DIR --la CODE --year YYYY --coordinator HOST:PORT
-//                          --cert FILE --key FILE --ca FILE
+//   ringfence-node validate --data DIR --la CODE --year YYYY [--postcodes FILE]
+//                           [--max-errors N]
+//   ringfence-node preview  --data DIR --la CODE --year YYYY [--postcodes FILE] [--exact]
+//   ringfence-node submit   --data DIR --la CODE --year YYYY [--postcodes FILE]
+//                           --coordinator HOST:PORT --cert FILE --key FILE --ca FILE
 //
 // Exit codes: 0 success; 1 the data, certificate or coordinator refused the run (message on
 // stderr, nothing sent); 2 usage error.
 //
 // Privacy: row-level data is read here and never written anywhere; the exact grid is printed
-// only by `preview --exact`, on the LA's own terminal. `submit` sends only what
+// only by `preview --exact`, on the LA's own terminal. `validate` prints data errors (which
+// quote offending values) and table row counts, on the LA's own terminal only; it computes
+// no cell. `submit` sends only what
 // node::BuildSubmitRequest builds from the protected grid.
 #include <cstdio>
 #include <iostream>
@@ -18,6 +22,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "base/cli.h"
 #include "catalogue/catalogue.h"
@@ -28,6 +33,7 @@
 #include "grpcpp/create_channel.h"
 #include "node/grid.h"
 #include "node/loader.h"
+#include "node/ssda903_schema.h"
 #include "node/preview.h"
 #include "node/protect.h"
 #include "node/submit_client.h"
@@ -45,6 +51,12 @@ base::FlagSpec YearFlag() { return {"year", "YYYY", kYearHelp, true, ""}; }
 base::FlagSpec MaxErrorsFlag() {
   return {"max-errors", "N", "list at most N data errors before stopping", false, "50"};
 }
+base::FlagSpec PostcodesFlag() {
+  return {"postcodes", "FILE",
+          "postcode table (pcd,oseast1m,osnrth1m,utla; an NSPL extract); default: the one in "
+          "--data, if any",
+          false, ""};
+}
 base::FlagSpec RhoFlag() {
   return {"rho", "N/D",
           "zCDP privacy budget for this LA's grid this year (see docs/node.md)", false, "1/2"};
@@ -52,13 +64,13 @@ base::FlagSpec RhoFlag() {
 
 const base::CommandSpec& PreviewSpec() {
   static const base::CommandSpec* spec = new base::CommandSpec{
-      "ringfence-node preview --data DIR --la CODE --year YYYY [--exact]",
+      "ringfence-node preview --data DIR --la CODE --year YYYY [--postcodes FILE] [--exact]",
       "Validates the LA's exports and prints the grid, one line per cell in catalogue order.\n"
       "With --exact: the exact counts (indicator,breakdown,group,value). They are for the LA's\n"
       "own eyes and are never sent anywhere. Without --exact: one illustrative protected draw\n"
       "(value, or c when suppressed) beside the noise scale, so the LA can see what protection\n"
       "costs on its own data; a submission draws its own noise.",
-      {DataFlag(), LaFlag(), YearFlag(),
+      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(),
        {"exact", "", "print exact counts (local only)", false, ""}, RhoFlag(),
        MaxErrorsFlag()}};
   return *spec;
@@ -66,13 +78,13 @@ const base::CommandSpec& PreviewSpec() {
 
 const base::CommandSpec& SubmitSpec() {
   static const base::CommandSpec* spec = new base::CommandSpec{
-      "ringfence-node submit --data DIR --la CODE --year YYYY --coordinator HOST:PORT "
-      "--cert FILE --key FILE --ca FILE",
+      "ringfence-node submit --data DIR --la CODE --year YYYY [--postcodes FILE] "
+      "--coordinator HOST:PORT --cert FILE --key FILE --ca FILE",
       "Validates the LA's exports, computes the grid, adds discrete Gaussian noise, suppresses\n"
       "noisy values below 10 and rounds the rest to the nearest 5, and sends the protected\n"
       "cells to the coordinator over mutual TLS. Any data error stops the run before anything\n"
       "is computed or sent.",
-      {DataFlag(), LaFlag(), YearFlag(),
+      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(),
        {"coordinator", "HOST:PORT", "the coordinator's address", true, ""},
        {"cert", "FILE", "this LA's client certificate (urn:ringfence:la:CODE)", true, ""},
        {"key", "FILE", "its private key", true, ""},
@@ -82,11 +94,24 @@ const base::CommandSpec& SubmitSpec() {
   return *spec;
 }
 
+const base::CommandSpec& ValidateSpec() {
+  static const base::CommandSpec* spec = new base::CommandSpec{
+      "ringfence-node validate --data DIR --la CODE --year YYYY [--postcodes FILE] "
+      "[--max-errors N]",
+      "Checks the LA's exports strictly, as preview and submit do, and lists every problem\n"
+      "(up to --max-errors) as file:line: FIELD: message, without computing anything. Exits 0\n"
+      "and prints one line with the tables and row counts found when the data is clean, 1 when\n"
+      "it has errors. Nothing is sent.",
+      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(), MaxErrorsFlag()}};
+  return *spec;
+}
+
 void PrintTopHelp() {
   std::cout << "usage: ringfence-node <command> [flags]\n\n"
                "The Ringfence node an LA runs over its own SSDA903 exports. Row-level data never\n"
                "leaves it; only protected aggregates are sent.\n\n"
                "commands:\n"
+               "  validate  check the data and list every problem; compute nothing\n"
                "  preview   validate the data and print the grid (exact or protected)\n"
                "  submit    compute, protect and send the grid to the coordinator\n\n"
                "Run 'ringfence-node <command> --help' for a command's flags.\n";
@@ -94,6 +119,7 @@ void PrintTopHelp() {
 
 struct Common {
   std::string data;
+  std::string postcodes;
   std::string la;
   int year = 0;
   int max_errors = 50;
@@ -101,8 +127,9 @@ struct Common {
 };
 
 // Returns 0 on success, else the exit code (after printing why).
-int ReadCommon(const base::ParsedFlags& flags, Common* out) {
+int ReadCommon(const base::ParsedFlags& flags, Common* out, bool with_budget = true) {
   out->data = flags.Get("data");
+  out->postcodes = flags.Get("postcodes");
   out->la = flags.Get("la");
   if (catalogue::FindLocalAuthority(out->la) == nullptr) {
     std::cerr << "ringfence-node: --la: '" << out->la
@@ -111,7 +138,8 @@ int ReadCommon(const base::ParsedFlags& flags, Common* out) {
   }
   auto year = flags.GetInt("year", catalogue::kFirstYear, catalogue::kLastYear);
   auto max_errors = flags.GetInt("max-errors", 1, 100000);
-  auto budget = ParsePrivacyBudget(flags.Get("rho"));
+  auto budget = with_budget ? ParsePrivacyBudget(flags.Get("rho"))
+                            : absl::StatusOr<PrivacyBudget>(PrivacyBudget{});
   for (const absl::Status& s : {year.status(), max_errors.status(), budget.status()}) {
     if (!s.ok()) {
       std::cerr << "ringfence-node: " << s.message() << "\n";
@@ -124,16 +152,62 @@ int ReadCommon(const base::ParsedFlags& flags, Common* out) {
   return 0;
 }
 
-// Loads and computes; prints data errors and returns nullopt-like empty status on failure.
-absl::StatusOr<std::vector<int64_t>> ExactGrid(const Common& c) {
+LoadOptions MakeLoadOptions(const Common& c) {
   LoadOptions opts;
   opts.dir = c.data;
   opts.la_code = c.la;
   opts.year = c.year;
   opts.max_errors = c.max_errors;
-  auto data = LoadLaFolder(opts);
+  opts.postcodes_path = c.postcodes;
+  return opts;
+}
+
+// Loads and computes; the status carries the data errors on failure.
+absl::StatusOr<std::vector<int64_t>> ExactGrid(const Common& c) {
+  auto data = LoadLaFolder(MakeLoadOptions(c));
   if (!data.ok()) return data.status();
   return ComputeExactGrid(*data, c.year);
+}
+
+// "Header 120 rows (header.csv), Episodes 340 rows (episodes.csv), ..., absent: OC2, ...".
+std::string TableSummary(const LaData& data) {
+  std::vector<std::string> found;
+  std::vector<std::string> absent;
+  for (const TableSchema& s : AllTableSchemas()) {
+    const TableSource& src = data.source(s.table);
+    if (src.file.empty()) {
+      absent.push_back(s.name);
+    } else {
+      found.push_back(absl::StrCat(s.name, " ", src.rows, src.rows == 1 ? " row (" : " rows (",
+                                   src.file, ")"));
+    }
+  }
+  std::string out = absl::StrJoin(found, ", ");
+  if (!absent.empty()) absl::StrAppend(&out, "; absent: ", absl::StrJoin(absent, ", "));
+  return out;
+}
+
+int RunValidate(const std::vector<std::string>& args) {
+  auto flags = base::ParseFlags(ValidateSpec(), args);
+  if (!flags.ok()) {
+    std::cerr << "ringfence-node validate: " << flags.status().message() << "\n";
+    return 2;
+  }
+  if (flags->help()) {
+    std::cout << base::HelpText(ValidateSpec());
+    return 0;
+  }
+  Common c;
+  if (int rc = ReadCommon(*flags, &c, /*with_budget=*/false); rc != 0) return rc;
+  ValidationReport report;
+  auto data = LoadLaFolder(MakeLoadOptions(c), &report);
+  if (!data.ok()) {
+    // Data errors are in the status message, one per line, with the summary last.
+    std::cerr << data.status().message() << "\n";
+    return 1;
+  }
+  std::cout << c.la << " " << c.year << ": no errors; " << TableSummary(*data) << "\n";
+  return 0;
 }
 
 int RunPreview(const std::vector<std::string>& args) {
@@ -257,6 +331,7 @@ int Main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "validate") return RunValidate(args);
   if (command == "preview") return RunPreview(args);
   if (command == "submit") return RunSubmit(args);
   std::cerr << "ringfence-node: unknown command '" << command << "'; see --help\n";

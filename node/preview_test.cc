@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "catalogue/catalogue.h"
 #include "gmock/gmock.h"
@@ -27,22 +28,25 @@ TEST(FormatExactPreviewTest, OneLinePerCellInCatalogueOrder) {
   }
 }
 
-TEST(FormatExactPreviewTest, WalkingSkeletonGrid) {
-  // The catalogue today: cla x {total, sex, age}. If the catalogue grows, this test shows
-  // the new preview lines and needs extending with them.
-  std::vector<int64_t> grid = {9, 5, 3, 1, 0, 2, 3, 3, 1};
-  ASSERT_EQ(grid.size(), catalogue::GridCells().size());
-  EXPECT_EQ(FormatExactPreview(grid),
-            "indicator,breakdown,group,value\n"
-            "cla,total,total,9\n"
-            "cla,sex,male,5\n"
-            "cla,sex,female,3\n"
-            "cla,sex,unknown,1\n"
-            "cla,age,under_1,0\n"
-            "cla,age,1_to_4,2\n"
-            "cla,age,5_to_9,3\n"
-            "cla,age,10_to_15,3\n"
-            "cla,age,16_plus,1\n");
+TEST(FormatExactPreviewTest, FirstAndLastLinesOfTheFullGrid) {
+  // Catalogue version 1: 183 cells, from cla/total/total to away_no_auth/nationality/unknown.
+  std::vector<int64_t> grid(catalogue::GridCells().size(), 0);
+  ASSERT_EQ(grid.size(), 183u);
+  grid.front() = 9;
+  grid[1] = 5;
+  grid.back() = 7;
+  const std::string out = FormatExactPreview(grid);
+  EXPECT_TRUE(absl::StartsWith(out,
+                               "indicator,breakdown,group,value\n"
+                               "cla,total,total,9\n"
+                               "cla,sex,male,5\n"
+                               "cla,sex,female,0\n"))
+      << out;
+  EXPECT_TRUE(absl::EndsWith(out,
+                             "away_no_auth,nationality,other,0\n"
+                             "away_no_auth,nationality,unknown,7\n"))
+      << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("\nleavers,leaver_age,17_to_18,0\n"));
 }
 
 TEST(FormatExactPreviewTest, ZerosAreShown) {

@@ -15,6 +15,12 @@ using ::ringfence::testing::IsOk;
 using ::ringfence::testing::StatusIs;
 using ::testing::HasSubstr;
 
+// The budget that gives every cell noise variance exactly 3 whatever the grid's size:
+// sigma^2 = H / (2 rho) = 3 when rho = H / 6 (H = catalogue::HistogramCount(), 52 today).
+PrivacyBudget VarianceThreeBudget() {
+  return PrivacyBudget{static_cast<uint64_t>(catalogue::HistogramCount()), 6};
+}
+
 std::vector<int64_t> Grid(int64_t v) {
   return std::vector<int64_t>(catalogue::GridCells().size(), v);
 }
@@ -59,7 +65,9 @@ TEST(ProtectGridTest, PublishesOnlyPostProcessedNoisyValues) {
   crypto::testing::DeterministicRandomSource rng(2);
   auto g = ProtectGrid(Grid(12), PrivacyBudget{1, 2}, policy::kDefaultDisclosureRule, rng);
   ASSERT_THAT(g, IsOk());
-  EXPECT_EQ(g->variance_numerator, 3u);
+  // rho = 1/2 split over H histograms: sigma^2 = H / (2 * 1/2) = H.
+  EXPECT_EQ(g->variance_numerator,
+            static_cast<uint64_t>(catalogue::HistogramCount()) * g->variance_denominator);
   for (const ProtectedCell& c : g->cells) {
     EXPECT_EQ(c.published, policy::ApplyDisclosureRule(policy::kDefaultDisclosureRule,
                                                        c.noisy_value));
@@ -70,13 +78,14 @@ TEST(ProtectGridTest, PublishesOnlyPostProcessedNoisyValues) {
 }
 
 TEST(ProtectGridTest, NoiseHasMeanZeroAndTheStatedVariance) {
-  // 2,000 grids x 9 cells = 18,000 draws at sigma^2 = 3: the sample mean has standard error
+  // 100 grids x 183 cells = 18,300 draws at sigma^2 = 3: the sample mean has standard error
   // 0.013 and the sample variance ~0.045, so the tolerances below are > 7 standard errors.
   crypto::testing::DeterministicRandomSource rng(3);
   double sum = 0, sum_sq = 0;
   long n = 0;
-  for (int i = 0; i < 2000; ++i) {
-    auto g = ProtectGrid(Grid(1000), PrivacyBudget{1, 2}, policy::kDefaultDisclosureRule, rng);
+  const int grids = static_cast<int>(18000 / catalogue::GridCells().size()) + 1;
+  for (int i = 0; i < grids; ++i) {
+    auto g = ProtectGrid(Grid(1000), VarianceThreeBudget(), policy::kDefaultDisclosureRule, rng);
     ASSERT_THAT(g, IsOk());
     for (const ProtectedCell& c : g->cells) {
       const double noise = static_cast<double>(c.noisy_value - 1000);
@@ -92,8 +101,10 @@ TEST(ProtectGridTest, NoiseHasMeanZeroAndTheStatedVariance) {
 TEST(ProtectGridTest, SmallTrueCountsAreUsuallySuppressed) {
   crypto::testing::DeterministicRandomSource rng(4);
   int suppressed = 0, total = 0;
-  for (int i = 0; i < 200; ++i) {
-    auto g = ProtectGrid(Grid(2), PrivacyBudget{1, 2}, policy::kDefaultDisclosureRule, rng);
+  // About 1,800 draws, as when the grid had 9 cells.
+  const int grids = static_cast<int>(1800 / catalogue::GridCells().size()) + 1;
+  for (int i = 0; i < grids; ++i) {
+    auto g = ProtectGrid(Grid(2), VarianceThreeBudget(), policy::kDefaultDisclosureRule, rng);
     ASSERT_THAT(g, IsOk());
     for (const ProtectedCell& c : g->cells) {
       suppressed += c.published.suppressed ? 1 : 0;
