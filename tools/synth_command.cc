@@ -19,10 +19,12 @@ namespace {
 const base::CommandSpec& SynthSpec() {
   static const base::CommandSpec* const spec = new base::CommandSpec{
       "ringfence synth (--la-count N | --la CODE,CODE,...) --year YYYY --seed S --out DIR "
-      "[--scale F]",
+      "[--scale F] [--single-folder] [--inject-errors]",
       "Writes realistic, entirely synthetic SSDA903 exports (header, episodes, uasc, oc3, "
-      "missing) and a local sensitive.csv for each chosen local authority to DIR/<LA code>/, "
-      "and DIR/manifest.csv listing the LAs (la_code,la_name,region_code,region_name,children). "
+      "missing, reviews, oc2, ad1, placed_adoption, prev_perm, sw_episodes), a local "
+      "sensitive.csv and an NSPL-style postcodes.csv (pcd,oseast1m,osnrth1m,utla) covering "
+      "every postcode used, for each chosen local authority to DIR/<LA code>/, and "
+      "DIR/manifest.csv listing the LAs (la_code,la_name,region_code,region_name,children). "
       "The same flags always give byte-identical files. Volumes and mixes follow DfE's "
       "published national figures; every file passes the node's strict validation. Never use "
       "real data in the repository: use this.",
@@ -35,6 +37,15 @@ const base::CommandSpec& SynthSpec() {
           {"out", "DIR", "output folder (created if needed; files of the same names are replaced)",
            true},
           {"scale", "F", "volume multiplier, more than 0 and at most 20", false, "1.0"},
+          {"single-folder", "",
+           "write every chosen LA's rows into one set of files directly in DIR (one "
+           "header.csv, one episodes.csv, ..., CHILD ids unique across LAs, postcode tables "
+           "merged) and the manifest as DIR/manifest.txt, e.g. a national folder for benchmarks "
+           "(--la-count 153: about 84,000 children looked after)"},
+          {"inject-errors", "",
+           "add known validation faults to each LA folder (with --single-folder, to the first "
+           "LA's rows) plus faulty extra CSVs, and write expected_errors.txt beside them: one "
+           "`file:line: FIELD:` prefix per error the node's loader must report"},
       }};
   return *spec;
 }
@@ -87,6 +98,8 @@ int RunSynthCommand(const std::vector<std::string>& args) {
     return UsageError(absl::StrCat("--scale: expected a number more than 0 and at most ",
                                    synth::kMaxScale, ", got '", scale, "'"));
   }
+  options.single_folder = flags->Has("single-folder");
+  options.inject_errors = flags->Has("inject-errors");
   options.out_dir = flags->Get("out");
   if (options.out_dir.empty()) return UsageError("--out: empty folder name");
 
@@ -104,7 +117,8 @@ int RunSynthCommand(const std::vector<std::string>& args) {
   }
   std::cout << "wrote synthetic data for " << summaries.size() << " local authorities ("
             << children << " children, " << cla << " looked after at 31/03/" << options.year
-            << ") to " << options.out_dir << "\n";
+            << ") to " << options.out_dir << (options.single_folder ? " (one folder)" : "")
+            << (options.inject_errors ? " with injected errors" : "") << "\n";
   return 0;
 }
 

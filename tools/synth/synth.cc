@@ -2,19 +2,26 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_format.h"
 #include "absl/types/span.h"
 #include "base/csv.h"
 #include "base/status_macros.h"
 #include "node/ssda903_schema.h"
 #include "tools/synth/civil_date.h"
+#include "tools/synth/geography.h"
 #include "tools/synth/prng.h"
 
 namespace ringfence::tools::synth {
@@ -183,18 +190,6 @@ constexpr WeightedCode kAccommodation[] = {
     {"T1", 20}, {"U1", 400}, {"B2", 10}, {"D2", 10}, {"E2", 5},  {"K2", 5},  {"R2", 5},
     {"T2", 10}, {"U2", 30}, {"C2", 5},  {"G2", 2},  {"H1", 1},  {"H2", 1}, {"0", 10}};
 
-// Made-up postcode areas; each LA gets nine outward codes of its own (area + district), so a
-// later postcode table can map them back to the LA.
-constexpr const char* kPostcodeAreas[] = {
-    "AL", "B",  "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "CA", "CB", "CH", "CM", "CO",
-    "CR", "CT", "CV", "CW", "DA", "DE", "DH", "DL", "DN", "DT", "DY", "EN", "EX", "FY", "GL",
-    "GU", "HA", "HD", "HG", "HP", "HR", "HU", "HX", "IG", "IP", "KT", "L",  "LA", "LE", "LN",
-    "LS", "LU", "M",  "ME", "MK", "NE", "NG", "NN", "NR", "OL", "OX", "PE", "PL", "PO", "PR",
-    "RG", "RH", "RM", "S",  "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SY",
-    "TA", "TF", "TN", "TQ", "TR", "TS", "TW", "UB", "WA", "WD", "WF", "WN", "WR", "WS", "WV",
-    "YO"};
-constexpr int kOutwardPerLa = 9;
-constexpr char kInwardLetters[] = "ABDEFGHJLNPQRSTUWXYZ";  // the letters real inward codes use
 // UPN check letters, without C (so a UPN can never contain a CHILD id) and without I, O, S.
 constexpr char kUpnLetters[] = "ABDEFGHJKLMNPQRTUVWXYZ";
 
@@ -321,6 +316,24 @@ class LaGenerator {
   void SetOc3(Child* c);
   void AddMissing(Child* c);
 
+  // --- rendering ---
+  // Rewrites a few current placements to the postcode table's edge cases (blank coordinates,
+  // blank utla, absent from the table).
+  void PostcodeEdgeCases();
+  // Rows of Reviews, OC2, AD1, PlacedAdoption, PrevPerm and SWEpisodes for one child.
+  struct OtherTables {
+    SynthTable* reviews;
+    SynthTable* oc2;
+    SynthTable* ad1;
+    SynthTable* placed;
+    SynthTable* prev_perm;
+    SynthTable* sw;
+  };
+  void AddOtherRows(const Child& c, const std::string& dob, const OtherTables& t);
+  // A postcode as an LA's system may hold it: now and then lower case or oddly spaced.
+  std::string AsExported(const std::string& postcode);
+  // Every postcode the episodes use (unless absent from the table) plus unused rows.
+  SynthTable PostcodeTable(const SynthTable& episodes);
   LaDataset Render();
 
   const LocalAuthority& la_;
@@ -333,6 +346,7 @@ class LaGenerator {
   double uasc_share_ = 0.09;
   std::set<std::string> ids_;
   std::vector<std::string> home_urns_;
+  std::vector<std::string> social_workers_;
   std::vector<Child> children_;
 };
 
@@ -516,43 +530,36 @@ Group GroupOf(const std::string& place) {
   return kOther;
 }
 
-std::string LaGenerator::Postcode(size_t la_index) {
-  constexpr size_t kAreaCount = sizeof(kPostcodeAreas) / sizeof(kPostcodeAreas[0]);
-  const char* area = kPostcodeAreas[la_index % kAreaCount];
-  const int district =
-      static_cast<int>(la_index / kAreaCount) * kOutwardPerLa + 1 +
-      static_cast<int>(rng_.Below(kOutwardPerLa));
-  const char a = kInwardLetters[rng_.Below(sizeof(kInwardLetters) - 1)];
-  const char b = kInwardLetters[rng_.Below(sizeof(kInwardLetters) - 1)];
-  return absl::StrFormat("%s%d %d%c%c", area, district, static_cast<int>(rng_.Below(10)), a, b);
-}
+std::string LaGenerator::Postcode(size_t la_index) { return RandomPostcode(la_index, &rng_); }
 
 std::string LaGenerator::PlacementPostcode(Group g) {
   if (rng_.Chance(0.02)) return "";  // not recorded
-  double out_of_area = 0.25;
+  // Chance that a placement is outside the LA, and that an out-of-area one is far (another
+  // LA 45-200 km away rather than a neighbour): DfE reports ~40% of children placed outside
+  // their LA and ~15-20% more than 20 miles from home; kinship carers are mostly local,
+  // children's homes, secure and specialist settings often far away.
+  double out = 0.42, far = 0.25;
   switch (g) {
-    case kKinship: out_of_area = 0.30; break;
-    case kHome: out_of_area = 0.55; break;
-    case kSecure: out_of_area = 0.80; break;
-    case kSupported: out_of_area = 0.30; break;
-    case kAdoption: out_of_area = 0.50; break;
+    case kKinship: out = 0.28, far = 0.20; break;
+    case kFoster: out = 0.44, far = 0.22; break;
+    case kHome: out = 0.62, far = 0.45; break;
+    case kSecure: out = 0.85, far = 0.70; break;
+    case kSupported: out = 0.38, far = 0.25; break;
+    case kAdoption: out = 0.55, far = 0.35; break;
+    case kTemporary: out = 0.30, far = 0.20; break;
     case kCareHome: case kNhs: case kSchool: case kCustody: case kMotherBaby:
-      out_of_area = 0.70; break;
+      out = 0.70, far = 0.50; break;
     default: break;
   }
-  if (!rng_.Chance(out_of_area)) return Postcode(la_index_);
-  const int64_t count = static_cast<int64_t>(catalogue::AllLocalAuthorities().size());
-  int64_t other;
-  if (rng_.Chance(0.85)) {
-    // A neighbour in registry order (same region, usually).
-    int64_t offset = rng_.Between(1, 6);
-    if (rng_.Chance(0.5)) offset = -offset;
-    other = std::clamp<int64_t>(static_cast<int64_t>(la_index_) + offset, 0, count - 1);
-  } else {
-    other = rng_.Between(0, count - 1);
+  if (!rng_.Chance(out)) return Postcode(la_index_);
+  if (rng_.Chance(far)) {
+    // A few far placements are in Wales or Scotland: absent from an England-only table.
+    if (rng_.Chance(0.03)) return AbsentPostcode(&rng_);
+    const std::vector<size_t>& far_las = FarLas(la_index_);
+    return Postcode(far_las[rng_.Below(far_las.size())]);
   }
-  if (other == static_cast<int64_t>(la_index_)) other = (other + 1) % count;
-  return Postcode(static_cast<size_t>(other));
+  const std::vector<size_t>& near_las = NearLas(la_index_);
+  return Postcode(near_las[rng_.Below(near_las.size())]);
 }
 
 Placement LaGenerator::NewPlacement(const std::string& place, const std::string& ls) {
@@ -1111,17 +1118,44 @@ void LaGenerator::AddMissing(Child* c) {
 
 int Round(double x) { return static_cast<int>(x + 0.5); }
 
-LaDataset LaGenerator::Run() {
-  // The LA's rate per 10,000 children: around England's ~70 (DfE: 70-71 in 2023-24, 69 in
-  // 2025 once the ONS population is applied), spread 30-130 between LAs. An approximately
-  // normal draw from twelve uniforms keeps libm out of the result.
+// An approximately normal multiplier 1 + 0.28 z (z from twelve uniforms, so libm stays out),
+// fixed per LA: drawn from a stream of the LA's code alone, never the run's seed.
+double RateFactor(size_t la_index) {
+  const auto& las = catalogue::AllLocalAuthorities();
+  Rng rng = Rng::ForStream(0x7261746573ULL, las[la_index].new_la_code, 0);
   double z = -6.0;
-  for (int i = 0; i < 12; ++i) z += rng_.Unit();
-  const double centre = year_ <= 2021 ? 67.0 : year_ <= 2023 ? 70.0 : year_ == 2024 ? 70.8 : 68.6;
-  const double rate = std::clamp(centre * (1.0 + 0.28 * z), 30.0, 130.0);
+  for (int i = 0; i < 12; ++i) z += rng.Unit();
+  return std::max(0.3, 1.0 + 0.28 * z);
+}
+
+int64_t PopulationOf(const LocalAuthority& la, int year) {
+  const int64_t p = catalogue::Population0To17(la.new_la_code, year);
+  return p > 0 ? p : la.population_0_17;
+}
+
+// Scales RateFactor so that England's population-weighted mean factor is exactly 1.
+double RateNorm(int year) {
+  const auto& las = catalogue::AllLocalAuthorities();
+  double weighted = 0.0, total = 0.0;
+  for (size_t i = 0; i < las.size(); ++i) {
+    const double p = static_cast<double>(PopulationOf(las[i], year));
+    weighted += p * RateFactor(i);
+    total += p;
+  }
+  return weighted > 0.0 ? total / weighted : 1.0;
+}
+
+LaDataset LaGenerator::Run() {
+  // The LA's rate per 10,000 children: around England's ~70 (DfE: 70-71 in 2023-24), spread
+  // 30-130 between LAs. The spread is a fixed property of each made-up LA (RateFactor), and
+  // normalised over the registry so that England's total is stable whatever the seed; the seed
+  // only adds a +-3% wobble.
+  const double centre = year_ <= 2021 ? 67.0 : year_ <= 2023 ? 70.0 : year_ == 2024 ? 69.6 : 69.0;
+  const double wobble = 0.97 + 0.06 * rng_.Unit();
+  const double rate =
+      std::clamp(centre * RateFactor(la_index_) * RateNorm(year_) * wobble, 30.0, 130.0);
   uasc_share_ = 0.045 + 0.09 * rng_.Unit();
-  int64_t population = catalogue::Population0To17(la_.new_la_code, year_);
-  if (population <= 0) population = la_.population_0_17;
+  const int64_t population = PopulationOf(la_, year_);
 
   const int cla = std::max(1, Round(static_cast<double>(population) * rate / 10000.0 * scale_));
   const int cla_uasc = Round(cla * uasc_share_);
@@ -1164,15 +1198,311 @@ SynthTable EmptyTable(node::Table t, const char* file_name) {
   return table;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The other tables and the postcode table.
+// ---------------------------------------------------------------------------------------------
+
+constexpr WeightedCode kReviewCodes[] = {{"PN1", 45}, {"PN2", 15}, {"PN3", 10}, {"PN4", 5},
+                                         {"PN5", 10}, {"PN6", 10}, {"PN7", 5}};
+constexpr WeightedCode kSdqReasons[] = {{"SDQ1", 20}, {"SDQ2", 25}, {"SDQ3", 10}, {"SDQ4", 35},
+                                        {"SDQ5", 10}};
+constexpr WeightedCode kSwReasons[] = {{"MANAGE", 15}, {"FCONTA", 5}, {"LEFTRL", 30},
+                                       {"ORGRST", 15}, {"TSPROC", 10}, {"ABSENC", 5},
+                                       {"CHCHAN", 5},  {"PCCHAN", 5},  {"SWDIED", 0},
+                                       {"OTHERS", 10}};
+constexpr WeightedCode kPrevPerm[] = {{"Z1", 850}, {"P1", 30}, {"P2", 50}, {"P3", 50}, {"P4", 20}};
+
+// A period of care: consecutive non-short-break episodes from an RNE S episode to the one that
+// ends it (a REC other than X1) or to the open one.
+struct Period {
+  Day start = 0;
+  bool open = true;
+  Day end = 0;  // DEC of the last episode when closed
+  std::vector<const Episode*> episodes;
+};
+
+std::vector<Period> PeriodsOf(const Child& c) {
+  std::vector<Period> periods;
+  for (const Episode& e : c.episodes) {
+    if (IsShortBreak(e.ls)) continue;
+    if (e.rne == "S" || periods.empty() || !periods.back().open) {
+      periods.emplace_back();
+      periods.back().start = e.decom;
+    }
+    Period& p = periods.back();
+    p.episodes.push_back(&e);
+    if (e.has_dec && e.rec != "X1") {
+      p.open = false;
+      p.end = e.dec;
+    }
+  }
+  return periods;
+}
+
+void LaGenerator::PostcodeEdgeCases() {
+  // Children in care at 31 March, not UASC, whose current placement has an ordinary postcode.
+  std::vector<Child*> candidates;
+  for (Child& c : children_) {
+    if (c.uasc || c.episodes.empty()) continue;
+    const Episode& last = c.episodes.back();
+    if (last.has_dec || IsShortBreak(last.ls) || last.place == "P1" || last.pl_post.empty() ||
+        !LookupPostcode(last.pl_post).has_value()) {
+      continue;
+    }
+    candidates.push_back(&c);
+  }
+  rng_.Shuffle(&candidates);
+  for (size_t k = 0; k < candidates.size() && k < 3; ++k) {
+    Child& c = *candidates[k];
+    const std::string old = c.episodes.back().pl_post;
+    const std::string now = k == 2 ? AbsentPostcode(&rng_)
+                                   : SpecialPostcode(la_index_, /*blank_coordinates=*/k == 0, &rng_);
+    for (Episode& e : c.episodes) {
+      if (e.pl_post == old && e.place != "P1") e.pl_post = now;
+    }
+  }
+}
+
+std::string LaGenerator::AsExported(const std::string& postcode) {
+  if (postcode.empty() || !rng_.Chance(0.015)) return postcode;
+  std::string out = postcode;
+  switch (rng_.Below(4)) {
+    case 0:  // lower case
+      for (char& ch : out) ch = absl::ascii_tolower(static_cast<unsigned char>(ch));
+      return out;
+    case 1:  // no space
+      out.erase(std::remove(out.begin(), out.end(), ' '), out.end());
+      return out;
+    case 2:  // two spaces
+      return absl::StrReplaceAll(out, {{" ", "  "}});
+    default:  // padded and mixed case
+      out[out.size() - 1] = absl::ascii_tolower(static_cast<unsigned char>(out.back()));
+      return absl::StrCat(" ", out, " ");
+  }
+}
+
+void LaGenerator::AddOtherRows(const Child& c, const std::string& dob, const OtherTables& t) {
+  const std::vector<Period> periods = PeriodsOf(c);
+  if (periods.empty()) return;
+  const Period& last = periods.back();
+  const bool cla = last.start <= end_ && (last.open || last.end > end_);
+
+  // Reviews: 20 days after a period starts, three months later, then every six months.
+  for (const Period& p : periods) {
+    const Day stop = p.open ? end_ : std::min(end_, p.end - 1);
+    if (p.start > end_ || stop < start_) continue;
+    Day due = p.start + 20;
+    for (int n = 0; due <= stop; ++n) {
+      const Day held = std::clamp<Day>(due + static_cast<Day>(rng_.Between(-7, 3)), p.start, stop);
+      if (held >= start_) {
+        const std::string code =
+            AgeOn(c.dob, held) < 4 ? std::string("PN0") : std::string(rng_.Pick(kReviewCodes));
+        t.reviews->rows.push_back({c.id, dob, FormatDate(held), code});
+      }
+      due += n == 0 ? 91 : 182;
+    }
+  }
+
+  // OC2: looked after continuously for at least twelve months at 31 March.
+  if (cla && last.start <= end_ - 365) {
+    const int age = AgeOn(c.dob, end_);
+    std::string score, reason;
+    if (age >= 4 && age <= 16) {
+      if (rng_.Chance(0.78)) {
+        int64_t sum = 0;
+        for (int i = 0; i < 4; ++i) sum += rng_.Between(0, 8);
+        score = absl::StrCat(std::min<int64_t>(40, sum));
+      } else {
+        reason = rng_.Pick(kSdqReasons);
+      }
+    }
+    const bool misuse = age >= 10 && rng_.Chance(0.05);
+    const bool received = misuse && rng_.Chance(0.6);
+    const bool offered = misuse && (received || rng_.Chance(0.5));
+    t.oc2->rows.push_back({c.id, dob, score, reason,
+                           age >= 10 && rng_.Chance(0.03) ? "1" : "0",
+                           rng_.Chance(0.89) ? "1" : "0", rng_.Chance(0.85) ? "1" : "0",
+                           rng_.Chance(age < 5 ? 0.6 : 0.8) ? "1" : "0",
+                           rng_.Chance(0.9) ? "1" : "0", misuse ? "1" : "0",
+                           misuse ? (received ? "1" : "0") : "", misuse ? (offered ? "1" : "0") : ""});
+  }
+
+  // Adoption: the decision to place (PlacedAdoption) and, for children adopted this year, AD1.
+  for (const Period& p : periods) {
+    const Episode* first_adoptive = nullptr;  // first E1/D1 or adoptive placement
+    const Episode* adopted = nullptr;
+    for (const Episode* e : p.episodes) {
+      if (first_adoptive == nullptr &&
+          (e->ls == "E1" || e->ls == "D1" || IsAdoptionPlace(e->place))) {
+        first_adoptive = e;
+      }
+      if (e->has_dec && (e->rec == "E11" || e->rec == "E12")) adopted = e;
+    }
+    if (first_adoptive == nullptr || first_adoptive->decom > end_) continue;
+    if (!p.open && p.end < start_) continue;
+    const Day floor = std::max(c.dob, p.start);
+    Day placed_day = first_adoptive->decom;
+    for (const Episode* e : p.episodes) {
+      if (IsAdoptionPlace(e->place)) {
+        placed_day = e->decom;
+        break;
+      }
+    }
+    const Day match = std::max(floor, placed_day - static_cast<Day>(rng_.Between(10, 60)));
+    const Day decision = std::max(
+        floor, std::min(match, first_adoptive->decom - static_cast<Day>(rng_.Between(30, 300))));
+    // A placement order revoked: the last E1/D1 episode is followed by another legal status.
+    std::string ceased, reason;
+    if (adopted == nullptr) {
+      const Episode* after = nullptr;
+      bool in_order = false;
+      for (const Episode* e : p.episodes) {
+        const bool order = e->ls == "E1" || e->ls == "D1";
+        if (in_order && !order) after = e;
+        if (order) after = nullptr;
+        in_order = order;
+      }
+      if (after != nullptr && after->decom >= decision) {
+        ceased = FormatDate(after->decom);
+        reason = rng_.Pick({{"RD1", 40}, {"RD2", 5}, {"RD3", 15}, {"RD4", 40}});
+      }
+    }
+    t.placed->rows.push_back({c.id, dob, FormatDate(decision), ceased, reason});
+    if (adopted != nullptr && adopted->dec >= start_ && adopted->dec <= end_) {
+      const bool single = rng_.Chance(0.12);
+      std::string sex, ls;
+      if (single) {
+        sex = rng_.Chance(0.9) ? "F1" : "M1";
+        ls = "L0";
+      } else {
+        sex = rng_.Pick({{"MF", 85}, {"MM", 8}, {"FF", 7}});
+        ls = sex == "MF" ? rng_.Pick({{"L11", 75}, {"L3", 25}})
+                         : rng_.Pick({{"L12", 40}, {"L2", 40}, {"L3", 20}});
+      }
+      t.ad1->rows.push_back({c.id, dob, FormatDate(decision), FormatDate(match),
+                             rng_.Chance(0.12) ? "1" : "0", single ? "1" : "2", sex, ls});
+    }
+  }
+
+  // PrevPerm: children who started a period of care in the year.
+  const Period* started = nullptr;
+  for (const Period& p : periods) {
+    if (p.start >= start_ && p.start <= end_) started = &p;
+  }
+  if (started != nullptr) {
+    std::string perm = rng_.Pick(kPrevPerm), la, date;
+    if (perm == "P1" || perm == "P2" || perm == "P3") {
+      const Day lo = c.dob + 180, hi = started->start - 30;
+      if (hi <= lo) {
+        perm = "Z1";
+      } else {
+        const auto& all = catalogue::AllLocalAuthorities();
+        la = rng_.Chance(0.6) ? LaDigits(la_, la_index_)
+                              : LaDigits(all[rng_.Below(all.size())], 0);
+        date = FormatDate(UniformDay(lo, hi));
+      }
+    }
+    t.prev_perm->rows.push_back({c.id, dob, perm, la, date});
+  }
+
+  // SWEpisodes: the child's allocated social workers while in care during the year.
+  Day from = end_ + 1, to = start_ - 1, entered = 0;
+  bool in_care_at_r = false;
+  for (const Period& p : periods) {
+    const Day last_day = p.open ? end_ : std::min(end_, p.end);
+    if (p.start > end_ || last_day < start_) continue;
+    if (p.start < from) {
+      from = std::max(p.start, start_);
+      entered = p.start;
+    }
+    to = std::max(to, last_day);
+    in_care_at_r = p.open || p.end > end_;
+  }
+  if (from <= to && !social_workers_.empty()) {
+    Day begin = entered >= start_ ? entered
+                                  : std::max(entered, start_ - static_cast<Day>(rng_.Between(0, 400)));
+    const int changes = static_cast<int>(rng_.Weighted({55, 30, 12, 3}));
+    std::vector<Day> at;
+    for (int i = 0; i < changes && to > from + 1; ++i) at.push_back(UniformDay(from + 1, to));
+    std::sort(at.begin(), at.end());
+    at.erase(std::unique(at.begin(), at.end()), at.end());
+    std::string worker = social_workers_[rng_.Below(social_workers_.size())];
+    for (size_t i = 0; i <= at.size(); ++i) {
+      std::string end_date, why;
+      if (i < at.size()) {
+        end_date = FormatDate(at[i]);
+        why = rng_.Pick(kSwReasons);
+      } else if (!in_care_at_r) {
+        end_date = FormatDate(to);
+        why = "OTHERS";
+      }
+      t.sw->rows.push_back({c.id, worker, FormatDate(begin), end_date, why});
+      if (i < at.size()) {
+        begin = at[i];
+        std::string next = social_workers_[rng_.Below(social_workers_.size())];
+        if (next == worker) next = social_workers_[(rng_.Below(social_workers_.size()))];
+        worker = next;
+      }
+    }
+  }
+}
+
+SynthTable LaGenerator::PostcodeTable(const SynthTable& episodes) {
+  SynthTable table = EmptyTable(node::Table::kPostcodes, "postcodes.csv");
+  std::map<std::string, PostcodeRow> rows;  // by pcd, so the file is sorted and has no repeats
+  std::unordered_set<std::string> seen;     // normalised, to look each postcode up once
+  auto add = [&rows, &seen](const std::string& postcode) {
+    std::string norm = NormalisePostcode(postcode);
+    if (norm.empty() || !seen.insert(std::move(norm)).second) return;
+    std::optional<PostcodeRow> row = LookupPostcode(postcode);
+    if (row.has_value()) rows.emplace(row->pcd, *std::move(row));
+  };
+  const int home = episodes.Col("HOME_POST"), placed = episodes.Col("PL_POST");
+  for (const auto& r : episodes.rows) {
+    add(r[home]);
+    add(r[placed]);
+  }
+  // Unused rows, as in a real extract: more of the LA's own postcodes and some neighbours',
+  // and one of each edge case.
+  const size_t extra = 10 + rows.size() / 10;
+  for (size_t i = 0; i < extra; ++i) add(Postcode(la_index_));
+  const std::vector<size_t>& near = NearLas(la_index_);
+  for (int i = 0; i < 5; ++i) add(Postcode(near[rng_.Below(near.size())]));
+  add(SpecialPostcode(la_index_, true, &rng_));
+  add(SpecialPostcode(la_index_, false, &rng_));
+  for (const auto& [pcd, row] : rows) {
+    table.rows.push_back({row.pcd, row.has_coordinates ? absl::StrCat(row.at.east) : "",
+                          row.has_coordinates ? absl::StrCat(row.at.north) : "", row.utla});
+  }
+  return table;
+}
+
 LaDataset LaGenerator::Render() {
   std::sort(children_.begin(), children_.end(),
             [](const Child& a, const Child& b) { return a.id < b.id; });
+  for (Child& c : children_) {
+    std::stable_sort(c.episodes.begin(), c.episodes.end(),
+                     [](const Episode& a, const Episode& b) { return a.decom < b.decom; });
+  }
+  PostcodeEdgeCases();
+  const int workers = 3 + static_cast<int>(children_.size() / 25);
+  for (int i = 0; i < workers; ++i) {
+    social_workers_.push_back(
+        absl::StrFormat("SW%s%05d", LaDigits(la_, la_index_), static_cast<int>(rng_.Below(100000))));
+  }
   SynthTable header = EmptyTable(node::Table::kHeader, "header.csv");
   SynthTable episodes = EmptyTable(node::Table::kEpisodes, "episodes.csv");
   SynthTable uasc = EmptyTable(node::Table::kUasc, "uasc.csv");
   SynthTable oc3 = EmptyTable(node::Table::kOc3, "oc3.csv");
   SynthTable missing = EmptyTable(node::Table::kMissing, "missing.csv");
   SynthTable sensitive = EmptyTable(node::Table::kSensitive, "sensitive.csv");
+  SynthTable reviews = EmptyTable(node::Table::kReviews, "reviews.csv");
+  SynthTable oc2 = EmptyTable(node::Table::kOc2, "oc2.csv");
+  SynthTable ad1 = EmptyTable(node::Table::kAd1, "ad1.csv");
+  SynthTable placed = EmptyTable(node::Table::kPlacedAdoption, "placed_adoption.csv");
+  SynthTable prev_perm = EmptyTable(node::Table::kPrevPerm, "prev_perm.csv");
+  SynthTable sw = EmptyTable(node::Table::kSwEpisodes, "sw_episodes.csv");
+  const OtherTables others{&reviews, &oc2, &ad1, &placed, &prev_perm, &sw};
 
   LaDataset out;
   out.la_code = la_.new_la_code;
@@ -1182,13 +1512,11 @@ LaDataset LaGenerator::Render() {
     const std::string dob = FormatDate(c.dob);
     const std::string sex = SexCode(c.sex, year_);
     header.rows.push_back({c.id, sex, dob, c.ethnic, c.upn, c.mother, c.mc_dob});
-    std::stable_sort(c.episodes.begin(), c.episodes.end(),
-                     [](const Episode& a, const Episode& b) { return a.decom < b.decom; });
     bool is_cla = false, started = false, ceased = false, any_non_sb = false;
     for (const Episode& e : c.episodes) {
       episodes.rows.push_back({c.id, FormatDate(e.decom), e.rne, e.ls, e.cin, e.place, e.provider,
-                               e.has_dec ? FormatDate(e.dec) : "", e.rec, e.reason, e.home_post,
-                               e.pl_post, e.urn});
+                               e.has_dec ? FormatDate(e.dec) : "", e.rec, e.reason,
+                               AsExported(e.home_post), AsExported(e.pl_post), e.urn});
       if (IsShortBreak(e.ls)) continue;
       any_non_sb = true;
       if (e.decom <= end_ && (!e.has_dec || e.dec > end_)) is_cla = true;
@@ -1209,13 +1537,27 @@ LaDataset LaGenerator::Render() {
                               m.has_end ? FormatDate(m.end) : ""});
     }
     if (c.has_sensitive) sensitive.rows.push_back({c.id, c.nationality, c.immigration, c.nrpf});
+    AddOtherRows(c, dob, others);
   }
+  SynthTable postcodes = PostcodeTable(episodes);
   sum.children = static_cast<int>(header.rows.size());
   sum.uasc = static_cast<int>(uasc.rows.size());
   sum.care_leavers = static_cast<int>(oc3.rows.size());
   sum.episodes = static_cast<int>(episodes.rows.size());
-  out.tables = {std::move(header), std::move(episodes), std::move(uasc),
-                std::move(oc3),    std::move(missing),  std::move(sensitive)};
+  sum.postcodes = static_cast<int>(postcodes.rows.size());
+  out.tables.push_back(std::move(header));
+  out.tables.push_back(std::move(episodes));
+  out.tables.push_back(std::move(uasc));
+  out.tables.push_back(std::move(oc3));
+  out.tables.push_back(std::move(missing));
+  out.tables.push_back(std::move(sensitive));
+  out.tables.push_back(std::move(reviews));
+  out.tables.push_back(std::move(oc2));
+  out.tables.push_back(std::move(ad1));
+  out.tables.push_back(std::move(placed));
+  out.tables.push_back(std::move(prev_perm));
+  out.tables.push_back(std::move(sw));
+  out.tables.push_back(std::move(postcodes));
   return out;
 }
 
@@ -1232,7 +1574,15 @@ absl::Status CheckYearAndScale(int year, double scale) {
 }
 
 void AppendCsvField(absl::string_view field, std::string* out) {
-  if (field.find_first_of(",\"\r\n") == absl::string_view::npos) {
+  // A plain loop: find_first_of builds a lookup table on every call, and this runs per field.
+  bool plain = true;
+  for (char ch : field) {
+    if (ch == ',' || ch == '"' || ch == '\r' || ch == '\n') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
     out->append(field.data(), field.size());
     return;
   }
@@ -1335,6 +1685,13 @@ absl::StatusOr<LaDataset> GenerateLaDataset(const LocalAuthority& la, int year, 
   return generator.Run();
 }
 
+int SynthTable::Col(absl::string_view name) const {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 std::string RenderTable(const SynthTable& table) {
   std::string out;
   AppendCsvRow(table.columns, &out);
@@ -1362,6 +1719,23 @@ std::string RenderManifest(const std::vector<const LocalAuthority*>& las,
   return out;
 }
 
+namespace {
+
+std::string Join(const std::string& folder, const std::string& name) {
+  return (std::filesystem::path(folder) / name).string();
+}
+
+absl::Status WriteExtras(const std::string& folder, const InjectedFaults& faults) {
+  for (const SynthFile& f : faults.extra_files) {
+    RINGFENCE_RETURN_IF_ERROR(base::WriteFileAtomically(Join(folder, f.name), f.contents));
+  }
+  std::string expected;
+  for (const std::string& line : faults.expected) absl::StrAppend(&expected, line, "\n");
+  return base::WriteFileAtomically(Join(folder, "expected_errors.txt"), expected);
+}
+
+}  // namespace
+
 absl::Status GenerateSynthetic(const SynthOptions& options,
                                std::vector<SynthSummary>* summaries) {
   if (options.out_dir.empty()) return absl::InvalidArgumentError("no output folder given");
@@ -1370,20 +1744,73 @@ absl::Status GenerateSynthetic(const SynthOptions& options,
                              ChooseLocalAuthorities(options));
   RINGFENCE_RETURN_IF_ERROR(MakeDirectory(options.out_dir));
   std::vector<SynthSummary> done;
-  for (const LocalAuthority* la : las) {
-    RINGFENCE_ASSIGN_OR_RETURN(LaDataset dataset,
-                               GenerateLaDataset(*la, options.year, options.seed, options.scale));
-    const std::string folder =
-        (std::filesystem::path(options.out_dir) / la->new_la_code).string();
+  // Single folder: each table's rows, rendered LA after LA, and the union of postcode rows.
+  std::vector<SynthTable> heads;
+  std::vector<std::string> bodies;
+  std::map<std::string, std::vector<std::string>> postcode_rows;
+  InjectedFaults faults;
+  // LAs are independent: the next one is generated on a second thread while this one is
+  // written (output order and bytes do not depend on the timing).
+  auto generate = [&options, &las](size_t k) {
+    return GenerateLaDataset(*las[k], options.year, options.seed, options.scale);
+  };
+  std::future<absl::StatusOr<LaDataset>> next;
+  if (!las.empty()) next = std::async(std::launch::async, generate, 0);
+  for (size_t k = 0; k < las.size(); ++k) {
+    const LocalAuthority* la = las[k];
+    absl::StatusOr<LaDataset> generated = next.get();
+    if (k + 1 < las.size()) next = std::async(std::launch::async, generate, k + 1);
+    if (!generated.ok()) {
+      if (next.valid()) next.wait();
+      return generated.status();
+    }
+    LaDataset dataset = *std::move(generated);
+    // In one folder, the faults go into the first LA's rows, which come first in every file, so
+    // their line numbers are the same as in that LA's own files.
+    const bool inject = options.inject_errors && (!options.single_folder || k == 0);
+    if (inject) faults = InjectErrors(&dataset, options.seed);
+    done.push_back(dataset.summary);
+    if (options.single_folder) {
+      if (heads.empty()) {
+        for (const SynthTable& t : dataset.tables) {
+          heads.push_back({t.file_name, t.columns, {}});
+        }
+        bodies.resize(heads.size());
+      }
+      for (size_t t = 0; t < dataset.tables.size(); ++t) {
+        const SynthTable& table = dataset.tables[t];
+        if (table.file_name == "postcodes.csv") {
+          for (auto& row : table.rows) postcode_rows.emplace(row[0], row);
+        } else {
+          for (const auto& row : table.rows) AppendCsvRow(row, &bodies[t]);
+        }
+      }
+      continue;
+    }
+    const std::string folder = Join(options.out_dir, la->new_la_code);
     RINGFENCE_RETURN_IF_ERROR(MakeDirectory(folder));
     for (const SynthTable& t : dataset.tables) {
-      RINGFENCE_RETURN_IF_ERROR(base::WriteFileAtomically(
-          (std::filesystem::path(folder) / t.file_name).string(), RenderTable(t)));
+      RINGFENCE_RETURN_IF_ERROR(
+          base::WriteFileAtomically(Join(folder, t.file_name), RenderTable(t)));
     }
-    done.push_back(dataset.summary);
+    if (inject) RINGFENCE_RETURN_IF_ERROR(WriteExtras(folder, faults));
+  }
+  if (options.single_folder) {
+    for (size_t t = 0; t < heads.size(); ++t) {
+      SynthTable& head = heads[t];
+      if (head.file_name == "postcodes.csv") {
+        for (auto& [pcd, row] : postcode_rows) head.rows.push_back(std::move(row));
+      }
+      std::string text = RenderTable(head);
+      text += bodies[t];
+      bodies[t].clear();
+      RINGFENCE_RETURN_IF_ERROR(
+          base::WriteFileAtomically(Join(options.out_dir, head.file_name), text));
+    }
+    if (options.inject_errors) RINGFENCE_RETURN_IF_ERROR(WriteExtras(options.out_dir, faults));
   }
   RINGFENCE_RETURN_IF_ERROR(base::WriteFileAtomically(
-      (std::filesystem::path(options.out_dir) / "manifest.csv").string(),
+      Join(options.out_dir, options.single_folder ? "manifest.txt" : "manifest.csv"),
       RenderManifest(las, done)));
   if (summaries != nullptr) *summaries = std::move(done);
   return absl::OkStatus();

@@ -30,7 +30,8 @@ TEST_F(SynthCommandTest, HelpSucceedsAndNamesEveryFlag) {
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(RunSynthCommand({"--help"}), 0);
   const std::string help = ::testing::internal::GetCapturedStdout();
-  for (const char* flag : {"--la-count", "--la ", "--year", "--seed", "--out", "--scale"}) {
+  for (const char* flag : {"--la-count", "--la ", "--year", "--seed", "--out", "--scale",
+                           "--single-folder", "--inject-errors"}) {
     EXPECT_TRUE(absl::StrContains(help, flag)) << flag;
   }
 }
@@ -91,6 +92,22 @@ TEST_F(SynthCommandTest, ChoosesByCount) {
     folders += entry.is_directory();
   }
   EXPECT_EQ(folders, 3);
+}
+
+TEST_F(SynthCommandTest, SingleFolderWithInjectedErrors) {
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(RunSynthCommand({"--la", "E09000033,E06000017", "--year", "2025", "--seed", "3",
+                             "--out", root_ + "/d", "--single-folder", "--inject-errors"}),
+            0);
+  const std::string said = ::testing::internal::GetCapturedStdout();
+  EXPECT_TRUE(absl::StrContains(said, "(one folder) with injected errors")) << said;
+  for (const char* file : {"header.csv", "episodes.csv", "postcodes.csv", "reviews.csv",
+                           "manifest.txt", "expected_errors.txt", "notes.csv"}) {
+    EXPECT_TRUE(std::filesystem::exists(root_ + "/d/" + file)) << file;
+  }
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/d/E09000033"));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/d/manifest.csv"));
+  EXPECT_TRUE(absl::StrContains(Read(root_ + "/d/expected_errors.txt"), "header.csv:"));
 }
 
 }  // namespace
