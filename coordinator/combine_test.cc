@@ -327,9 +327,11 @@ TEST(ValidateSubmissionTest, RefusesCellsOutOfCatalogueOrder) {
 TEST(ValidateSubmissionTest, RefusesAMissingCell) {
   Submission s = MakeSubmission(kWestminster, Ramp(0));
   s.cells.pop_back();
+  const catalogue::CellKey& last = catalogue::GridCells().back();
   EXPECT_THAT(ValidateSubmission(s),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("missing cell cla/age/16_plus")));
+                       HasSubstr("missing cell " + last.indicator + "/" + last.breakdown +
+                                 "/" + last.group)));
   Submission middle = MakeSubmission(kWestminster, Ramp(0));
   middle.cells.erase(middle.cells.begin() + 3);  // cla/sex/unknown
   EXPECT_THAT(ValidateSubmission(middle),

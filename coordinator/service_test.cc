@@ -207,7 +207,8 @@ TEST_F(ServiceTest,
   ASSERT_EQ(log.size(), 2u);
   EXPECT_THAT(log[0], AllOf(HasSubstr("rpc=Submit"),
                             HasSubstr("peer=urn:ringfence:la:E09000033"),
-                            HasSubstr("outcome=OK"), HasSubstr("cells=9"),
+                            HasSubstr("outcome=OK"),
+                            HasSubstr(absl::StrCat("cells=", catalogue::GridCells().size())),
                             HasSubstr("already_stored=false")));
   EXPECT_THAT(log[1], HasSubstr("already_stored=true"));
 }
@@ -325,11 +326,22 @@ TEST_F(ServiceTest, ReleasesNationalRegionalAndLaRowsAfterThreeSubmissions) {
               ElementsAre(kGateshead, kCamden, kWestminster));
 
   const auto& grid = catalogue::GridCells();
-  const size_t n = grid.size();
+  // Grid indices a recipient receives: cells of sensitive breakdowns are withheld.
+  std::vector<size_t> released;
+  for (size_t i = 0; i < grid.size(); ++i) {
+    if (!catalogue::FindBreakdown(grid[i].breakdown)->sensitive) released.push_back(i);
+  }
+  ASSERT_LT(released.size(), grid.size());
+  const size_t n = released.size();
   ASSERT_EQ(static_cast<size_t>(release->cells_size()), 6 * n);
+  for (const v1::ReleasedCell& cell : release->cells()) {
+    EXPECT_FALSE(catalogue::FindBreakdown(cell.key().breakdown())->sensitive)
+        << cell.key().ShortDebugString();
+  }
   const auto& rule = policy::kDefaultDisclosureRule;
-  for (size_t i = 0; i < n; ++i) {
-    const v1::ReleasedCell& eng = release->cells(i);
+  for (size_t j = 0; j < n; ++j) {
+    const size_t i = released[j];
+    const v1::ReleasedCell& eng = release->cells(j);
     EXPECT_EQ(eng.level(), v1::NATIONAL);
     EXPECT_EQ(eng.region_code(), "");
     EXPECT_EQ(eng.key().group(), grid[i].group);
@@ -339,13 +351,13 @@ TEST_F(ServiceTest, ReleasesNationalRegionalAndLaRowsAfterThreeSubmissions) {
     EXPECT_EQ(eng.noise_variance_numerator(), 27u);  // 3 x 9/2
     EXPECT_EQ(eng.noise_variance_denominator(), 2u);
 
-    const v1::ReleasedCell& north_east = release->cells(n + i);
+    const v1::ReleasedCell& north_east = release->cells(n + j);
     EXPECT_EQ(north_east.level(), v1::REGIONAL);
     EXPECT_EQ(north_east.region_code(), "E12000001");
     EXPECT_EQ(north_east.value(),
               policy::ApplyDisclosureRule(rule, g[i]).value);
 
-    const v1::ReleasedCell& london = release->cells(2 * n + i);
+    const v1::ReleasedCell& london = release->cells(2 * n + j);
     EXPECT_EQ(london.region_name(), "London");
     EXPECT_EQ(london.la_code(), "");
     EXPECT_EQ(london.value(),
@@ -357,7 +369,7 @@ TEST_F(ServiceTest, ReleasesNationalRegionalAndLaRowsAfterThreeSubmissions) {
     const std::vector<std::pair<const char*, const std::vector<int64_t>*>> las =
         {{kGateshead, &g}, {kCamden, &c}, {kWestminster, &w}};
     for (size_t k = 0; k < las.size(); ++k) {
-      const v1::ReleasedCell& row = release->cells((3 + k) * n + i);
+      const v1::ReleasedCell& row = release->cells((3 + k) * n + j);
       EXPECT_EQ(row.level(), v1::LOCAL_AUTHORITY);
       EXPECT_EQ(row.la_code(), las[k].first);
       const int64_t noisy = (*las[k].second)[i];

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -154,34 +155,38 @@ TEST_F(ReleaseCommandTest, WritesTheReleaseAsCsvAndPrintsASummary) {
   const int rc = RunReleaseCommand(Args("recipient"));
   const std::string out = ::testing::internal::GetCapturedStdout();
   ASSERT_EQ(rc, 0);
+  // One CSV row per geography x (breakdown, group) that a recipient receives: the catalogue's
+  // distinct non-sensitive (breakdown, group) pairs (sensitive ones are withheld).
+  std::set<std::pair<std::string, std::string>> row_keys;
+  for (const catalogue::CellKey& key : catalogue::GridCells()) {
+    if (!catalogue::FindBreakdown(key.breakdown)->sensitive) {
+      row_keys.emplace(key.breakdown, key.group);
+    }
+  }
+  const size_t per_geography = row_keys.size();
   // 1001 + 2002 = 3003 -> 3005; variance 9/2 + 9/2 = 9, SD 3.0.
-  EXPECT_EQ(out, absl::StrCat("release 2025: 2 LAs, 45 rows written to ",
-                              Path("out.csv"),
-                              "; England cla 3005 (noise SD 3.0)\n"));
+  EXPECT_EQ(out, absl::StrCat("release 2025: 2 LAs, ", 5 * per_geography, " rows written to ",
+                              Path("out.csv"), "; England cla 3005 (noise SD 3.0)\n"));
   std::string csv;
   ASSERT_THAT(base::ReadFileToString(Path("out.csv"), &csv), IsOk());
   std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
-  ASSERT_EQ(lines.size(),
-            46u);  // header + (England, 2 regions, 2 LAs) x 9 cells
-  EXPECT_EQ(lines[0],
-            "time_period,time_identifier,geographic_level,country_code,country_"
-            "name,region_code,"
-            "region_name,new_la_code,la_name,breakdown,group,cla");
-  EXPECT_EQ(
-      lines[1],
-      "2025,Reporting year,National,E92000001,England,,,,,total,total,3005");
-  EXPECT_EQ(lines[10],
-            "2025,Reporting year,Regional,E92000001,England,E12000001,North "
-            "East,,,total,total,"
-            "2000");
-  EXPECT_EQ(lines[28],
-            "2025,Reporting year,Local "
-            "authority,E92000001,England,E12000001,North East,"
-            "E08000037,Gateshead,total,total,2000");
-  EXPECT_THAT(
-      lines[45],
-      StartsWith("2025,Reporting year,Local authority,E92000001,England,"
-                 "E12000007,London,E09000033,Westminster,age,16_plus,"));
+  // header + (England, 2 regions, 2 LAs) x rows per geography
+  ASSERT_EQ(lines.size(), 1 + 5 * per_geography);
+  EXPECT_THAT(lines[0],
+              StartsWith("time_period,time_identifier,geographic_level,country_code,country_"
+                         "name,region_code,region_name,new_la_code,la_name,breakdown,group,"
+                         "cla,started,"));
+  EXPECT_THAT(lines[1],
+              StartsWith("2025,Reporting year,National,E92000001,England,,,,,total,total,3005,"));
+  EXPECT_THAT(lines[1 + per_geography],
+              StartsWith("2025,Reporting year,Regional,E92000001,England,E12000001,North "
+                         "East,,,total,total,2000,"));
+  EXPECT_THAT(lines[1 + 3 * per_geography],
+              StartsWith("2025,Reporting year,Local authority,E92000001,England,E12000001,"
+                         "North East,E08000037,Gateshead,total,total,2000,"));
+  EXPECT_THAT(lines.back(),
+              StartsWith("2025,Reporting year,Local authority,E92000001,England,"
+                         "E12000007,London,E09000033,Westminster,"));
 }
 
 TEST_F(ReleaseCommandTest, AnLaCertificateIsRefusedAndNothingIsWritten) {

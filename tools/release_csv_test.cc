@@ -9,6 +9,12 @@
 namespace ringfence::tools {
 namespace {
 
+constexpr char kHeader[] =
+    "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+    "region_name,new_la_code,la_name,breakdown,group,cla,started,ceased,placements_3plus,"
+    "distance_over_20,distance_known,out_of_area,leavers,leavers_in_touch,leavers_eet,"
+    "leavers_suitable_accom,missing,away_no_auth\n";
+
 namespace v1 = ::ringfence::v1;
 using ::ringfence::testing::IsOk;
 using ::ringfence::testing::StatusIs;
@@ -55,52 +61,47 @@ TEST(FormatReleaseCsvTest, WritesTheEesLayout) {
   absl::StatusOr<ReleaseCsv> csv = FormatReleaseCsv(r);
   ASSERT_THAT(csv, IsOk());
   EXPECT_EQ(csv->rows, 5);
-  EXPECT_EQ(
-      csv->text,
-      "time_period,time_identifier,geographic_level,country_code,country_name,"
-      "region_code,"
-      "region_name,new_la_code,la_name,breakdown,group,cla\n"
-      "2025,Reporting year,National,E92000001,England,,,,,total,total,670205\n"
-      "2025,Reporting year,National,E92000001,England,,,,,sex,male,c\n"
-      "2025,Reporting year,Regional,E92000001,England,E12000009,South "
-      "West,,,total,total,"
-      "30\n"
-      "2025,Reporting year,Local authority,E92000001,England,E12000009,South "
-      "West,"
-      "E06000023,\"Bristol, City of\",total,total,25\n"
-      "2025,Reporting year,Local authority,E92000001,England,E12000009,South "
-      "West,"
-      "E06000023,\"Bristol, City of\",age,16_plus,c\n");
+  // Every catalogue indicator is a column: x where it has the breakdown but the release
+  // carries no cell, z where it has no such breakdown.
+  EXPECT_EQ(csv->text,
+            std::string(kHeader) +
+                "2025,Reporting year,National,E92000001,England,,,,,total,total,"
+                "670205,x,x,x,x,x,x,z,z,z,z,x,x\n"
+                "2025,Reporting year,National,E92000001,England,,,,,sex,male,"
+                "c,x,z,z,z,z,z,z,z,z,z,x,x\n"
+                "2025,Reporting year,Regional,E92000001,England,E12000009,South West,,,"
+                "total,total,30,x,x,x,x,x,x,z,z,z,z,x,x\n"
+                "2025,Reporting year,Local authority,E92000001,England,E12000009,South West,"
+                "E06000023,\"Bristol, City of\",total,total,25,x,x,x,x,x,x,z,z,z,z,x,x\n"
+                "2025,Reporting year,Local authority,E92000001,England,E12000009,South West,"
+                "E06000023,\"Bristol, City of\",age,16_plus,c,x,z,x,x,x,z,z,z,z,z,x,x\n");
   EXPECT_EQ(SummariseRelease(r, csv->rows, "out.csv"),
             "release 2025: 1 LA, 5 rows written to out.csv; England cla 670205 "
             "(noise SD 3.7)");
 }
 
-TEST(FormatReleaseCsvTest,
-     EachIndicatorIsAColumnWithZWhereItHasNoSuchBreakdown) {
+TEST(FormatReleaseCsvTest, EachIndicatorIsAColumnWithZWhereItHasNoSuchBreakdown) {
   v1::ReleaseResponse r;
   r.set_year(2026);
   Add(&r, v1::NATIONAL, "cla", "total", "total", 100);
   Add(&r, v1::NATIONAL, "cla", "sex", "male", 55);
-  Add(&r, v1::NATIONAL, "leavers", "total", "total", 120);
   Add(&r, v1::NATIONAL, "leavers", "leaver_age", "17_to_18", 45);
-  Add(&r, v1::REGIONAL, "cla", "total", "total",
-      30);  // leavers withheld here: x
+  Add(&r, v1::REGIONAL, "cla", "total", "total", 30);
   absl::StatusOr<ReleaseCsv> csv = FormatReleaseCsv(r);
   ASSERT_THAT(csv, IsOk());
   EXPECT_EQ(csv->rows, 4);
-  EXPECT_EQ(
-      csv->text,
-      "time_period,time_identifier,geographic_level,country_code,country_name,"
-      "region_code,"
-      "region_name,new_la_code,la_name,breakdown,group,cla,leavers\n"
-      "2026,Reporting year,National,E92000001,England,,,,,total,total,100,120\n"
-      "2026,Reporting year,National,E92000001,England,,,,,sex,male,55,z\n"
-      "2026,Reporting "
-      "year,National,E92000001,England,,,,,leaver_age,17_to_18,z,45\n"
-      "2026,Reporting year,Regional,E92000001,England,E12000009,South "
-      "West,,,total,total,"
-      "30,x\n");
+  // leavers has no total or sex breakdown (z); cla has no leaver_age (z); leavers_in_touch
+  // has leaver_age but no cell was released (x).
+  EXPECT_EQ(csv->text,
+            std::string(kHeader) +
+                "2026,Reporting year,National,E92000001,England,,,,,total,total,"
+                "100,x,x,x,x,x,x,z,z,z,z,x,x\n"
+                "2026,Reporting year,National,E92000001,England,,,,,sex,male,"
+                "55,x,z,z,z,z,z,z,z,z,z,x,x\n"
+                "2026,Reporting year,National,E92000001,England,,,,,leaver_age,17_to_18,"
+                "z,z,z,z,z,z,z,45,x,x,x,z,z\n"
+                "2026,Reporting year,Regional,E92000001,England,E12000009,South West,,,"
+                "total,total,30,x,x,x,x,x,x,z,z,z,z,x,x\n");
 }
 
 TEST(FormatReleaseCsvTest, AnEmptyReleaseIsJustTheHeader) {
@@ -109,10 +110,7 @@ TEST(FormatReleaseCsvTest, AnEmptyReleaseIsJustTheHeader) {
   absl::StatusOr<ReleaseCsv> csv = FormatReleaseCsv(r);
   ASSERT_THAT(csv, IsOk());
   EXPECT_EQ(csv->rows, 0);
-  EXPECT_EQ(csv->text,
-            "time_period,time_identifier,geographic_level,country_code,country_"
-            "name,region_code,"
-            "region_name,new_la_code,la_name,breakdown,group,cla\n");
+  EXPECT_EQ(csv->text, kHeader);
   EXPECT_EQ(SummariseRelease(r, 0, "x.csv"),
             "release 2025: 0 LAs, 0 rows written to x.csv; England cla not in "
             "release");
