@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(cmake g++ make pkg-config libssl-dev libgrpc++-dev protobuf-compiler-grpc
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libsqlite3-dev sqlite3)
+  libsqlite3-dev sqlite3 python3 python3-pandas time)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
