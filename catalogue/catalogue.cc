@@ -99,7 +99,7 @@ const std::vector<Indicator>& Indicators() {
                "CLA children with 3+ placements: of their non-short-break "
                "episodes overlapping the "
                "year by DECOM (file order on ties), the first plus each later "
-               "one with RNE != L",
+               "one whose RNE is S, P, T, U or B (L is a change of legal status only)",
                {"total", "age", "uasc", "nationality"}, "cla"),
           Make("distance_over_20", C::kCla,
                "children looked after placed more than 20 miles from home",
