@@ -85,6 +85,12 @@ class StringPool {
   absl::string_view Get(int32_t id) const { return strings_[id]; }
   int32_t size() const { return static_cast<int32_t>(strings_.size()); }
 
+  // Makes room for `n` strings in all, so interning that many does not rehash.
+  void Reserve(size_t n) {
+    strings_.reserve(n);
+    index_.reserve(n);
+  }
+
  private:
   static constexpr size_t kChunk = 64 * 1024;
 

@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -342,10 +344,31 @@ void RecogniseHeader(const std::vector<absl::string_view>& fields, CsvFile* file
                          " does not hold all the columns of any of: ", ExpectedTables()));
 }
 
+// TrimAsciiBlanks (node/codes.h), inlined for the row loop: every field of every row goes
+// through it.
+inline absl::string_view TrimBlanks(absl::string_view text) {
+  size_t b = 0;
+  size_t e = text.size();
+  while (b < e && (text[b] == ' ' || text[b] == '\t')) ++b;
+  while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
+  return absl::string_view(text.data() + b, e - b);
+}
+
 bool AllBlank(const base::CsvRow& row) {
   for (absl::string_view f : row.fields) {
-    if (!TrimAsciiBlanks(f).empty()) return false;
+    if (!TrimBlanks(f).empty()) return false;
   }
+  return true;
+}
+
+// A normalised postcode of at most 7 bytes (every real one: "SW1A1AA") packed with its
+// length into one integer key, so looking it up hashes one word instead of a string. False
+// for longer values, which are looked up as strings.
+inline bool PackPostcode(absl::string_view s, uint64_t* key) {
+  if (s.size() > 7) return false;
+  uint64_t k = 0;
+  std::memcpy(&k, s.data(), s.size());
+  *key = k | (static_cast<uint64_t>(s.size()) << 56);
   return true;
 }
 
@@ -470,7 +493,7 @@ class Loader {
 
   // Field helpers. Each reports its own error and returns false on a bad value.
   absl::string_view Field(const base::CsvRow& row, Column c) const {
-    return TrimAsciiBlanks(row.fields[c.index]);
+    return TrimBlanks(row.fields[c.index]);
   }
   bool RequiredChild(const CsvFile& f, const base::CsvRow& row, ChildIndex* child);
   bool RequiredDate(const CsvFile& f, const base::CsvRow& row, Column c, Date* out);
@@ -493,8 +516,14 @@ class Loader {
   LaData data_;
   bool have_header_ = false;
   Columns cols_;                // of the file being loaded
-  ChildIndex last_child_ = -1;  // RequiredChild's memo
+  // RequiredChild's memo and cursor: the child of the last row resolved in this table (-1 at
+  // the start of a table). Exports list children in Header order, so a new id is usually the
+  // child after it.
+  ChildIndex last_child_ = -1;
   absl::string_view last_child_id_;
+  // Every interned postcode that PackPostcode can pack, by its packed key (data_.postcodes
+  // holds them all; this answers the same lookups without hashing strings).
+  absl::flat_hash_map<uint64_t, PostcodeId> packed_postcodes_;
   std::vector<int32_t> once_line_;  // per child: line of its row in the current "once" table
   std::string scratch_;
   PostcodeMemo home_post_memo_;
@@ -578,8 +607,13 @@ absl::Status Loader::Run(const std::vector<std::pair<std::string, std::string>>&
 }
 
 absl::Status Loader::LoadTable(const CsvFile& f) {
+  // One buffer per file, freed when the table is loaded: reusing one buffer saves page faults
+  // but keeps the largest file's size resident while later tables load (measured: +133 MiB
+  // peak at 10x), which matters more on an LA's machine.
   std::string text;
   RINGFENCE_RETURN_IF_ERROR(ReadWholeFile(f.path, &text));
+  last_child_ = -1;
+  last_child_id_ = absl::string_view();
   TableSource& source = data_.tables[static_cast<int>(f.schema->table)];
   source.file = f.name;
   cols_ = ResolveColumns(f);
@@ -590,9 +624,11 @@ absl::Status Loader::LoadTable(const CsvFile& f) {
   switch (table) {
     case Table::kHeader:
       data_.children.reserve(text.size() / 48);
+      data_.child_ids.Reserve(text.size() / 40);
       break;
     case Table::kEpisodes:
       data_.episodes.reserve(text.size() / 64);
+      packed_postcodes_.reserve(text.size() / 256);
       break;
     case Table::kPostcodes:
       data_.postcode_info.assign(static_cast<size_t>(data_.postcodes.size()), PostcodeInfo{});
@@ -646,6 +682,9 @@ absl::Status Loader::LoadTable(const CsvFile& f) {
   return absl::OkStatus();
 }
 
+// How many children after the last one RequiredChild compares before hashing.
+constexpr ChildIndex kChildLookahead = 8;
+
 bool Loader::RequiredChild(const CsvFile& f, const base::CsvRow& row, ChildIndex* child) {
   absl::string_view id = Field(row, cols_.child);
   if (id.empty()) {
@@ -657,6 +696,20 @@ bool Loader::RequiredChild(const CsvFile& f, const base::CsvRow& row, ChildIndex
   if (last_child_ >= 0 && id == last_child_id_) {
     *child = last_child_;
     return true;
+  }
+  // Then the next few children in Header order: a table lists its children in that order,
+  // skipping those it has no row for. The pool's ids are Header's order and its strings are
+  // unique, so an equal string is the child the hash map would find.
+  const ChildIndex end = std::min(last_child_ + 1 + kChildLookahead, data_.child_ids.size());
+  for (ChildIndex next = last_child_ + 1; next < end; ++next) {
+    const absl::string_view candidate = data_.child_ids.Get(next);
+    if (candidate.size() == id.size() &&
+        std::memcmp(candidate.data(), id.data(), id.size()) == 0) {
+      *child = next;
+      last_child_ = next;
+      last_child_id_ = candidate;
+      return true;
+    }
   }
   const int32_t c = data_.child_ids.Find(id);
   if (c < 0) {
@@ -721,7 +774,22 @@ PostcodeId Loader::InternPostcode(absl::string_view raw, PostcodeMemo* memo) {
     if (c == ' ' || c == '\t') continue;
     scratch_.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
   }
-  memo->id = scratch_.empty() ? kNoPostcode : data_.postcodes.Intern(scratch_);
+  if (scratch_.empty()) {
+    memo->id = kNoPostcode;
+    return memo->id;
+  }
+  uint64_t key;
+  if (!PackPostcode(scratch_, &key)) {
+    memo->id = data_.postcodes.Intern(scratch_);
+    return memo->id;
+  }
+  auto it = packed_postcodes_.find(key);
+  if (it != packed_postcodes_.end()) {
+    memo->id = it->second;
+  } else {
+    memo->id = data_.postcodes.Intern(scratch_);
+    packed_postcodes_.emplace(key, memo->id);
+  }
   return memo->id;
 }
 
@@ -959,7 +1027,14 @@ void Loader::PostcodeRow(const CsvFile& f, const base::CsvRow& row) {
     ok &= Coordinate(f, row, cols_.osnrth1m, &north);
   }
   if (!ok) return;
-  const PostcodeId id = data_.postcodes.Find(scratch_);
+  PostcodeId id;
+  uint64_t key;
+  if (PackPostcode(scratch_, &key)) {
+    auto it = packed_postcodes_.find(key);
+    id = it == packed_postcodes_.end() ? -1 : it->second;
+  } else {
+    id = data_.postcodes.Find(scratch_);
+  }
   if (id < 0 || static_cast<size_t>(id) >= data_.postcode_info.size()) return;
   PostcodeInfo& info = data_.postcode_info[id];
   absl::string_view utla_text = Field(row, cols_.utla);
