@@ -1,5 +1,7 @@
 #include "base/cli.h"
 
+#include <iostream>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -100,6 +102,21 @@ std::string HelpText(const CommandSpec& spec) {
     absl::StrAppend(&out, "\n");
   }
   return out;
+}
+
+std::optional<int> ParseFlagsOrExit(absl::string_view program, const CommandSpec& spec,
+                                    const std::vector<std::string>& args, ParsedFlags* flags) {
+  absl::StatusOr<ParsedFlags> parsed = ParseFlags(spec, args);
+  if (!parsed.ok()) {
+    std::cerr << program << ": " << parsed.status().message() << "\n";
+    return 2;
+  }
+  if (parsed->help()) {
+    std::cout << HelpText(spec);
+    return 0;
+  }
+  *flags = *std::move(parsed);
+  return std::nullopt;
 }
 
 }  // namespace ringfence::base

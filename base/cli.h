@@ -46,6 +46,10 @@ class ParsedFlags {
  private:
   friend absl::StatusOr<ParsedFlags> ParseFlags(const CommandSpec&,
                                                 const std::vector<std::string>&);
+ public:
+  ParsedFlags() = default;
+
+ private:
   std::map<std::string, std::string, std::less<>> values_;
   std::map<std::string, std::string, std::less<>> defaults_;
   bool help_ = false;
@@ -59,6 +63,12 @@ absl::StatusOr<ParsedFlags> ParseFlags(const CommandSpec& spec,
 
 // The `--help` text of a command.
 std::string HelpText(const CommandSpec& spec);
+
+// The common entry of every command: parses `args` into `*flags` and returns nullopt to carry
+// on; or prints the help text to stdout and returns 0; or prints "<program>: <error>" to
+// stderr and returns 2 (usage error).
+std::optional<int> ParseFlagsOrExit(absl::string_view program, const CommandSpec& spec,
+                                    const std::vector<std::string>& args, ParsedFlags* flags);
 
 }  // namespace ringfence::base
 

@@ -63,3 +63,23 @@ TEST(ParseFlagsTest, HelpSkipsRequiredCheckAndListsFlags) {
 
 }  // namespace
 }  // namespace ringfence::base
+
+namespace ringfence::base {
+namespace {
+
+TEST(ParseFlagsOrExitTest, CarriesOnPrintsHelpOrFailsWithUsageError) {
+  ParsedFlags flags;
+  EXPECT_EQ(ParseFlagsOrExit("prog cmd", Spec(), {"--data", "/x"}, &flags), std::nullopt);
+  EXPECT_EQ(flags.Get("data"), "/x");
+
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(ParseFlagsOrExit("prog cmd", Spec(), {"--help"}, &flags), 0);
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(), HasSubstr("--data DIR"));
+
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(ParseFlagsOrExit("prog cmd", Spec(), {"--bogus"}, &flags), 2);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(), HasSubstr("prog cmd: unknown flag --bogus"));
+}
+
+}  // namespace
+}  // namespace ringfence::base

@@ -84,13 +84,13 @@ int main(int argc, char** argv) {
   namespace crypto = ringfence::crypto;
 
   const base::CommandSpec spec = Spec();
-  absl::StatusOr<base::ParsedFlags> flags =
-      base::ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
-  if (!flags.ok()) return Fail(2, std::string(flags.status().message()));
-  if (flags->help()) {
-    std::fputs(base::HelpText(spec).c_str(), stdout);
-    return 0;
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit(kProgram, spec,
+                                       std::vector<std::string>(argv + 1, argv + argc),
+                                       &parsed)) {
+    return *rc;
   }
+  const base::ParsedFlags* flags = &parsed;
   const std::string listen = flags->Get("listen");
   std::string host;
   int requested_port = 0;

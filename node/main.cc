@@ -188,15 +188,11 @@ std::string TableSummary(const LaData& data) {
 }
 
 int RunValidate(const std::vector<std::string>& args) {
-  auto flags = base::ParseFlags(ValidateSpec(), args);
-  if (!flags.ok()) {
-    std::cerr << "ringfence-node validate: " << flags.status().message() << "\n";
-    return 2;
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence-node validate", ValidateSpec(), args, &parsed)) {
+    return *rc;
   }
-  if (flags->help()) {
-    std::cout << base::HelpText(ValidateSpec());
-    return 0;
-  }
+  const base::ParsedFlags* flags = &parsed;
   Common c;
   if (int rc = ReadCommon(*flags, &c, /*with_budget=*/false); rc != 0) return rc;
   ValidationReport report;
@@ -211,15 +207,11 @@ int RunValidate(const std::vector<std::string>& args) {
 }
 
 int RunPreview(const std::vector<std::string>& args) {
-  auto flags = base::ParseFlags(PreviewSpec(), args);
-  if (!flags.ok()) {
-    std::cerr << "ringfence-node preview: " << flags.status().message() << "\n";
-    return 2;
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence-node preview", PreviewSpec(), args, &parsed)) {
+    return *rc;
   }
-  if (flags->help()) {
-    std::cout << base::HelpText(PreviewSpec());
-    return 0;
-  }
+  const base::ParsedFlags* flags = &parsed;
   Common c;
   if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
   auto grid = ExactGrid(c);
@@ -252,15 +244,11 @@ int RunPreview(const std::vector<std::string>& args) {
 }
 
 int RunSubmit(const std::vector<std::string>& args) {
-  auto flags = base::ParseFlags(SubmitSpec(), args);
-  if (!flags.ok()) {
-    std::cerr << "ringfence-node submit: " << flags.status().message() << "\n";
-    return 2;
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence-node submit", SubmitSpec(), args, &parsed)) {
+    return *rc;
   }
-  if (flags->help()) {
-    std::cout << base::HelpText(SubmitSpec());
-    return 0;
-  }
+  const base::ParsedFlags* flags = &parsed;
   Common c;
   if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
   auto timeout = flags->GetInt("timeout-seconds", 1, 3600);

@@ -53,18 +53,6 @@ int Fail(absl::string_view command, absl::string_view message, int code = kFailu
   return code;
 }
 
-// Parses flags; returns -1 to carry on, otherwise the exit code (help shown or usage error).
-int ParseOrExit(absl::string_view command, const base::CommandSpec& spec,
-                const std::vector<std::string>& args, base::ParsedFlags* flags) {
-  absl::StatusOr<base::ParsedFlags> parsed = base::ParseFlags(spec, args);
-  if (!parsed.ok()) return Fail(command, parsed.status().message(), kUsageError);
-  if (parsed->help()) {
-    std::cout << base::HelpText(spec);
-    return kSuccess;
-  }
-  *flags = *std::move(parsed);
-  return -1;
-}
 
 // "a, b,c" -> {"a","b","c"}; an empty item (",,", trailing comma) is an error because it is
 // almost always a typo that would otherwise silently drop a party.
@@ -191,7 +179,9 @@ int RunInit(const std::vector<std::string>& args) {
   constexpr absl::string_view kCmd = "init";
   const base::CommandSpec spec = InitSpec();
   base::ParsedFlags flags;
-  if (int rc = ParseOrExit(kCmd, spec, args, &flags); rc >= 0) return rc;
+  if (auto rc = base::ParseFlagsOrExit(absl::StrCat("ringfence pki ", kCmd), spec, args, &flags)) {
+    return *rc;
+  }
 
   // Validate the whole command line before generating or writing anything.
   absl::StatusOr<int64_t> days = flags.GetInt("days", 1, 36500);
@@ -367,7 +357,9 @@ int RunIssue(const std::vector<std::string>& args) {
   constexpr absl::string_view kCmd = "issue";
   const base::CommandSpec spec = IssueSpec();
   base::ParsedFlags flags;
-  if (int rc = ParseOrExit(kCmd, spec, args, &flags); rc >= 0) return rc;
+  if (auto rc = base::ParseFlagsOrExit(absl::StrCat("ringfence pki ", kCmd), spec, args, &flags)) {
+    return *rc;
+  }
 
   const int kinds = flags.Has("la") + flags.Has("recipient") + flags.Has("operator");
   if (kinds != 1) {
@@ -503,7 +495,10 @@ int RunShow(const std::vector<std::string>& args) {
   std::vector<std::string> flag_args, positional;
   SplitPositional(spec, args, &flag_args, &positional);
   base::ParsedFlags flags;
-  if (int rc = ParseOrExit(kCmd, spec, flag_args, &flags); rc >= 0) return rc;
+  if (auto rc = base::ParseFlagsOrExit(absl::StrCat("ringfence pki ", kCmd), spec, flag_args,
+                                       &flags)) {
+    return *rc;
+  }
   if (positional.size() != 1) {
     return Fail(kCmd, "expected exactly one FILE; see --help", kUsageError);
   }

@@ -66,12 +66,9 @@ int Fail(int code, absl::string_view message) {
 
 int RunReleaseCommand(const std::vector<std::string>& args) {
   const base::CommandSpec spec = ReleaseSpec();
-  absl::StatusOr<base::ParsedFlags> flags = base::ParseFlags(spec, args);
-  if (!flags.ok()) return Fail(2, flags.status().message());
-  if (flags->help()) {
-    std::fputs(base::HelpText(spec).c_str(), stdout);
-    return 0;
-  }
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence release", spec, args, &parsed)) return *rc;
+  const base::ParsedFlags* flags = &parsed;
   absl::StatusOr<int64_t> year = flags->GetInt("year", 1900, 9999);
   if (!year.ok()) return Fail(2, year.status().message());
   absl::StatusOr<int64_t> timeout = flags->GetInt("timeout-seconds", 1, 3600);

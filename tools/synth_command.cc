@@ -59,12 +59,9 @@ int UsageError(absl::string_view message) {
 
 int RunSynthCommand(const std::vector<std::string>& args) {
   const base::CommandSpec& spec = SynthSpec();
-  absl::StatusOr<base::ParsedFlags> flags = base::ParseFlags(spec, args);
-  if (!flags.ok()) return UsageError(flags.status().message());
-  if (flags->help()) {
-    std::cout << base::HelpText(spec);
-    return 0;
-  }
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence synth", spec, args, &parsed)) return *rc;
+  const base::ParsedFlags* flags = &parsed;
 
   synth::SynthOptions options;
   const bool by_count = flags->Has("la-count");
