@@ -3,7 +3,8 @@ ringfence_cc_library(NAME tools_synth_prng SRCS synth/prng.cc HDRS synth/prng.h
   DEPS absl::strings absl::span)
 ringfence_cc_test(NAME tools_synth_prng_test SRCS synth/prng_test.cc DEPS tools_synth_prng)
 
-ringfence_cc_library(NAME tools_synth_civil_date SRCS synth/civil_date.cc HDRS synth/civil_date.h)
+ringfence_cc_library(NAME tools_synth_civil_date SRCS synth/civil_date.cc HDRS synth/civil_date.h
+  DEPS node_dates)
 ringfence_cc_test(NAME tools_synth_civil_date_test SRCS synth/civil_date_test.cc
   DEPS tools_synth_civil_date)
 

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "node/dates.h"
 #include "tools/synth/civil_date.h"
 #include "tools/synth/prng.h"
 #include "tools/synth/synth.h"
@@ -18,14 +19,9 @@ namespace {
 constexpr size_t kNone = static_cast<size_t>(-1);
 
 bool ParseDmy(const std::string& s, Day* out) {
-  std::vector<std::string> parts = absl::StrSplit(s, '/');
-  int d = 0, m = 0, y = 0;
-  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &d) ||
-      !absl::SimpleAtoi(parts[1], &m) || !absl::SimpleAtoi(parts[2], &y) ||
-      m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) {
-    return false;
-  }
-  *out = DayFromYmd(y, m, d);
+  node::Date date;
+  if (!node::TryParseDate(s, &date)) return false;
+  *out = date.days();
   return true;
 }
 
@@ -143,8 +139,8 @@ void Injector::EpisodeFaults() {
     return ParseDmy(r[decom], &a) && ParseDmy(r[dec], &b) && b > a;
   });
   if (i != kNone) {
-    Day a;
-    ParseDmy(e->rows[i][decom], &a);
+    Day a = 0;
+    ParseDmy(e->rows[i][decom], &a);  // succeeded when the row was chosen above
     e->rows[i][dec] = FormatDate(a - 1);
     Expect(*e, i, "DEC");
   }
