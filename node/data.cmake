@@ -10,8 +10,8 @@ ringfence_cc_library(NAME node_codes SRCS codes.cc HDRS codes.h DEPS absl::strin
 ringfence_cc_test(NAME node_codes_test SRCS codes_test.cc DEPS node_codes)
 
 ringfence_cc_library(NAME node_loader SRCS loader.cc HDRS loader.h la_data.h ssda903_schema.h
-  DEPS node_dates node_codes base_csv base_status_macros catalogue_catalogue
-       absl::flat_hash_map absl::status absl::statusor absl::strings)
+  DEPS node_dates node_codes base_csv base_status_macros catalogue_catalogue policy_data_quality
+       absl::flat_hash_map absl::flat_hash_set absl::status absl::statusor absl::strings)
 ringfence_cc_test(NAME node_loader_test SRCS loader_test.cc
   DEPS node_loader node_testing_la_folder base_testing_status_matchers)
 

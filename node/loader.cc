@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -23,6 +24,7 @@
 #include "base/csv.h"
 #include "base/status_macros.h"
 #include "catalogue/catalogue.h"
+#include "policy/data_quality.h"
 
 namespace ringfence::node {
 namespace {
@@ -58,20 +60,47 @@ class ErrorSink {
  public:
   ErrorSink(int max_errors, ValidationReport* report) : max_(max_errors), report_(report) {}
 
+  // A whole-file, header or folder error (class kStructure, no row to attribute).
   void Add(absl::string_view file, int line, absl::string_view field, std::string message) {
+    ValidationError e;
+    e.file = std::string(file);
+    e.line = line;
+    e.field = std::string(field);
+    e.message = std::move(message);
+    Add(std::move(e));
+  }
+  void Add(ValidationError e) {
     if (report_->truncated) return;
     if (max_ > 0 && static_cast<int>(report_->errors.size()) >= max_) {
       report_->truncated = true;
       return;
     }
-    report_->errors.push_back(
-        ValidationError{std::string(file), line, std::string(field), std::move(message)});
+    report_->errors.push_back(std::move(e));
   }
   bool stopped() const { return report_->truncated; }
 
  private:
   int max_;
   ValidationReport* report_;
+};
+
+// Upper case, spaces and tabs removed: how postcodes are matched (spec "Distance").
+std::string NormalisedPostcode(absl::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    if (c == ' ' || c == '\t') continue;
+    out.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// The rows a quarantining second pass leaves out (policy/data_quality.h has the rule).
+struct Exclusions {
+  absl::flat_hash_set<std::string> children;              // CHILD ids, from every table
+  absl::flat_hash_set<std::string> sensitive_children;    // CHILD ids, from sensitive.csv only
+  absl::flat_hash_set<std::string> postcodes;             // normalised, from the postcode table
+  absl::flat_hash_set<std::pair<std::string, int>> rows;  // (file, line): one row alone
 };
 
 // A CSV file of the folder and what its header says it is.
@@ -463,8 +492,15 @@ Columns ResolveColumns(const CsvFile& f) {
 // Per-load state: the options, the data being built and the error sink.
 class Loader {
  public:
-  Loader(const LoadOptions& opts, ValidationReport* report)
-      : opts_(opts), year_(CollectionYear::ForYear(opts.year)), sink_(opts.max_errors, report) {
+  // `max_errors` overrides opts.max_errors (0: no limit). `exclusions` (may be null) are rows
+  // to leave out, counted in `quarantine` (not null when exclusions is not).
+  Loader(const LoadOptions& opts, int max_errors, ValidationReport* report,
+         const Exclusions* exclusions = nullptr, QuarantineReport* quarantine = nullptr)
+      : opts_(opts),
+        year_(CollectionYear::ForYear(opts.year)),
+        sink_(max_errors, report),
+        exclusions_(exclusions),
+        quarantine_(quarantine) {
     data_.la_code = opts.la_code;
     data_.year = opts.year;
   }
@@ -474,6 +510,7 @@ class Loader {
   absl::Status Run(const std::vector<std::pair<std::string, std::string>>& files,
                    int explicit_postcodes);
   LaData TakeData() { return std::move(data_); }
+  int64_t excluded_header_ids() const { return excluded_header_ids_.size(); }
 
  private:
   absl::Status LoadTable(const CsvFile& file);
@@ -500,9 +537,21 @@ class Loader {
   bool OptionalDate(const CsvFile& f, const base::CsvRow& row, Column c, Date* out);
   template <typename E>
   bool RequiredCode(const CsvFile& f, const base::CsvRow& row, Column c, E* out);
-  void Error(const CsvFile& f, const base::CsvRow& row, absl::string_view field,
-             std::string message) {
-    sink_.Add(f.name, row.line, field, std::move(message));
+  // Reports an error of class `cls` in `row`, attributed to the row's CHILD (or, in the
+  // postcode table, its postcode) so that quarantine can leave the right rows out.
+  void Error(const CsvFile& f, const base::CsvRow& row, policy::DataErrorClass cls,
+             absl::string_view field, std::string message) {
+    ValidationError e;
+    e.file = f.name;
+    e.line = row.line;
+    e.field = std::string(field);
+    e.message = std::move(message);
+    e.error_class = cls;
+    e.table = static_cast<int>(f.schema->table);
+    if (cols_.child.index >= 0) e.child = std::string(Field(row, cols_.child));
+    if (f.schema->table == Table::kPostcodes)
+      e.postcode = NormalisedPostcode(Field(row, cols_.pcd));
+    sink_.Add(std::move(e));
   }
   struct PostcodeMemo {  // the last raw value and its id
     std::string raw;
@@ -510,12 +559,18 @@ class Loader {
   };
   PostcodeId InternPostcode(absl::string_view raw, PostcodeMemo* memo);
 
+  // True when `row` of `f` is to be left out (quarantine's second pass); counts it.
+  bool Excluded(const CsvFile& f, const base::CsvRow& row);
+
   const LoadOptions& opts_;
   const CollectionYear year_;
   ErrorSink sink_;
+  const Exclusions* exclusions_;
+  QuarantineReport* quarantine_;
+  absl::flat_hash_set<std::string> excluded_header_ids_;  // for children_left_out
   LaData data_;
   bool have_header_ = false;
-  Columns cols_;                // of the file being loaded
+  Columns cols_;  // of the file being loaded
   // RequiredChild's memo and cursor: the child of the last row resolved in this table (-1 at
   // the start of a table). Exports list children in Header order, so a new id is usually the
   // child after it.
@@ -643,13 +698,14 @@ absl::Status Loader::LoadTable(const CsvFile& f) {
   while (!sink_.stopped() && reader.Next(&row)) {
     if (row.fields.size() != f.field_count) {
       if (row.fields.size() == 1 && AllBlank(row)) continue;  // a line of spaces
-      Error(f, row, kRowField,
+      Error(f, row, policy::DataErrorClass::kStructure, kRowField,
             absl::StrCat("ragged line: ", row.fields.size(), " fields, but the header has ",
                          f.field_count));
       continue;
     }
     if (AllBlank(row)) continue;
     ++source.rows;
+    if (exclusions_ != nullptr && Excluded(f, row)) continue;
     switch (table) {
       case Table::kHeader:
         HeaderRow(f, row);
@@ -682,13 +738,34 @@ absl::Status Loader::LoadTable(const CsvFile& f) {
   return absl::OkStatus();
 }
 
+bool Loader::Excluded(const CsvFile& f, const base::CsvRow& row) {
+  const Table table = f.schema->table;
+  bool out = false;
+  if (cols_.child.index >= 0) {
+    const absl::string_view id = Field(row, cols_.child);
+    if (exclusions_->children.contains(id)) {
+      out = true;
+      if (table == Table::kHeader) excluded_header_ids_.emplace(id);
+    } else if (table == Table::kSensitive && exclusions_->sensitive_children.contains(id)) {
+      out = true;
+    }
+  }
+  if (!out && table == Table::kPostcodes) {
+    out = exclusions_->postcodes.contains(NormalisedPostcode(Field(row, cols_.pcd)));
+  }
+  if (!out) out = exclusions_->rows.contains(std::make_pair(f.name, row.line));
+  if (out) ++quarantine_->rows_left_out[static_cast<int>(table)];
+  return out;
+}
+
 // How many children after the last one RequiredChild compares before hashing.
 constexpr ChildIndex kChildLookahead = 8;
 
 bool Loader::RequiredChild(const CsvFile& f, const base::CsvRow& row, ChildIndex* child) {
   absl::string_view id = Field(row, cols_.child);
   if (id.empty()) {
-    Error(f, row, "CHILD", "is blank; every row needs the child's id");
+    Error(f, row, policy::DataErrorClass::kMissingChildId, "CHILD",
+          "is blank; every row needs the child's id");
     return false;
   }
   if (!have_header_) return false;  // already reported: no Header table
@@ -703,8 +780,7 @@ bool Loader::RequiredChild(const CsvFile& f, const base::CsvRow& row, ChildIndex
   const ChildIndex end = std::min(last_child_ + 1 + kChildLookahead, data_.child_ids.size());
   for (ChildIndex next = last_child_ + 1; next < end; ++next) {
     const absl::string_view candidate = data_.child_ids.Get(next);
-    if (candidate.size() == id.size() &&
-        std::memcmp(candidate.data(), id.data(), id.size()) == 0) {
+    if (candidate.size() == id.size() && std::memcmp(candidate.data(), id.data(), id.size()) == 0) {
       *child = next;
       last_child_ = next;
       last_child_id_ = candidate;
@@ -713,7 +789,7 @@ bool Loader::RequiredChild(const CsvFile& f, const base::CsvRow& row, ChildIndex
   }
   const int32_t c = data_.child_ids.Find(id);
   if (c < 0) {
-    Error(f, row, "CHILD",
+    Error(f, row, policy::DataErrorClass::kUnknownChild, "CHILD",
           absl::StrCat(Quoted(id),
                        " is not in the Header table; every child must have a "
                        "Header row"));
@@ -730,11 +806,13 @@ bool Loader::RequiredDate(const CsvFile& f, const base::CsvRow& row, Column c, D
   absl::string_view v = Field(row, c);
   if (TryParseDate(v, out)) return true;
   if (v.empty()) {
-    Error(f, row, field, "is blank; expected a date dd/mm/yyyy");
+    Error(f, row, policy::DataErrorClass::kBadDate, field, "is blank; expected a date dd/mm/yyyy");
   } else if (v.find_first_of("\r\n\"") != absl::string_view::npos) {
-    Error(f, row, field, absl::StrCat("expected a date dd/mm/yyyy, found ", Quoted(v)));
+    Error(f, row, policy::DataErrorClass::kBadDate, field,
+          absl::StrCat("expected a date dd/mm/yyyy, found ", Quoted(v)));
   } else {
-    Error(f, row, field, std::string(ParseDate(v).status().message()));
+    Error(f, row, policy::DataErrorClass::kBadDate, field,
+          std::string(ParseDate(v).status().message()));
   }
   return false;
 }
@@ -755,9 +833,10 @@ bool Loader::RequiredCode(const CsvFile& f, const base::CsvRow& row, Column c, E
   if (ParseCode(v, opts_.year, out)) return true;
   const std::string expected = ExpectedCodes(CodeListOf<E>::kList, opts_.year);
   if (v.empty()) {
-    Error(f, row, field, absl::StrCat("is blank; expected one of ", expected));
+    Error(f, row, policy::DataErrorClass::kUnknownCode, field,
+          absl::StrCat("is blank; expected one of ", expected));
   } else {
-    Error(f, row, field,
+    Error(f, row, policy::DataErrorClass::kUnknownCode, field,
           absl::StrCat(Quoted(v), " is not a valid ", field, " code for ", opts_.year,
                        "; expected one of ", expected));
   }
@@ -798,7 +877,8 @@ void Loader::HeaderRow(const CsvFile& f, const base::CsvRow& row) {
   absl::string_view id = Field(row, cols_.child);
   ChildIndex child = -1;
   if (id.empty()) {
-    Error(f, row, "CHILD", "is blank; every row needs the child's id");
+    Error(f, row, policy::DataErrorClass::kMissingChildId, "CHILD",
+          "is blank; every row needs the child's id");
     ok = false;
   } else {
     bool added = false;
@@ -807,7 +887,7 @@ void Loader::HeaderRow(const CsvFile& f, const base::CsvRow& row) {
       data_.children.emplace_back();
       data_.children.back().line = row.line;
     } else {
-      Error(f, row, "CHILD",
+      Error(f, row, policy::DataErrorClass::kDuplicateChild, "CHILD",
             absl::StrCat(Quoted(id), " appears twice in Header (first on line ",
                          data_.children[child].line, "); each child must appear once"));
       return;  // the first row stands
@@ -846,19 +926,19 @@ void Loader::EpisodesRow(const CsvFile& f, const base::CsvRow& row) {
   }
   // Spec "Validation": DEC without REC or the reverse.
   if (!dec_text.empty() && rec_text.empty()) {
-    Error(f, row, "REC",
+    Error(f, row, policy::DataErrorClass::kInconsistentEpisode, "REC",
           absl::StrCat("is blank, but DEC is ", Quoted(dec_text),
                        "; DEC and REC must both be given or both be blank"));
     ok = false;
   } else if (dec_text.empty() && !rec_text.empty()) {
-    Error(f, row, "DEC",
+    Error(f, row, policy::DataErrorClass::kInconsistentEpisode, "DEC",
           absl::StrCat("is blank, but REC is ", Quoted(rec_text),
                        "; DEC and REC must both be given or both be blank"));
     ok = false;
   }
   // Spec "Validation": DEC before DECOM (the same day is allowed).
   if (dec_ok && !ep.dec.is_blank() && !ep.decom.is_blank() && ep.dec < ep.decom) {
-    Error(f, row, "DEC",
+    Error(f, row, policy::DataErrorClass::kInconsistentEpisode, "DEC",
           absl::StrCat(Quoted(dec_text), " is before DECOM ", Quoted(Field(row, cols_.decom))));
     ok = false;
   }
@@ -880,19 +960,28 @@ void Loader::CheckOpenEpisodeTies(const CsvFile& f) {
     if (a->decom != b->decom) return a->decom < b->decom;
     return a->line < b->line;
   });
-  std::vector<std::pair<int32_t, std::string>> errors;  // by line, so they print in order
+  std::vector<ValidationError> errors;  // sorted by line below, so they print in order
   for (size_t i = 1; i < open.size(); ++i) {
     const EpisodeRecord& a = *open[i - 1];
     const EpisodeRecord& b = *open[i];
     if (a.child != b.child || a.decom != b.decom) continue;
-    errors.emplace_back(
-        b.line,
+    ValidationError e;
+    e.file = f.name;
+    e.line = b.line;
+    e.field = "DECOM";
+    e.message =
         absl::StrCat("child ", Quoted(data_.child_ids.Get(b.child)), " has two episodes open at ",
                      r.ToString(), " with the same DECOM ", Quoted(b.decom.ToString()), " (lines ",
-                     a.line, " and ", b.line, "), so its current episode is ambiguous"));
+                     a.line, " and ", b.line, "), so its current episode is ambiguous");
+    e.error_class = policy::DataErrorClass::kInconsistentEpisode;
+    e.table = static_cast<int>(Table::kEpisodes);
+    e.child = std::string(data_.child_ids.Get(b.child));
+    errors.push_back(std::move(e));
   }
-  std::sort(errors.begin(), errors.end());
-  for (auto& [line, message] : errors) sink_.Add(f.name, line, "DECOM", std::move(message));
+  std::stable_sort(
+      errors.begin(), errors.end(),
+      [](const ValidationError& x, const ValidationError& y) { return x.line < y.line; });
+  for (ValidationError& e : errors) sink_.Add(std::move(e));
 }
 
 void Loader::UascRow(const CsvFile& f, const base::CsvRow& row) {
@@ -903,7 +992,7 @@ void Loader::UascRow(const CsvFile& f, const base::CsvRow& row) {
   ok &= RequiredDate(f, row, cols_.dob, &u.dob);
   absl::string_view duc = Field(row, cols_.duc);
   if (!duc.empty() && !ParseMaskableDate(duc, &u.duc, &u.duc_masked)) {
-    Error(f, row, "DUC",
+    Error(f, row, policy::DataErrorClass::kBadDate, "DUC",
           absl::StrCat("expected a date dd/mm/yyyy, one masked with Z such as ZZ/ZZ/ZZZZ, or "
                        "a blank, found ",
                        Quoted(duc)));
@@ -919,7 +1008,7 @@ void Loader::SensitiveRow(const CsvFile& f, const base::CsvRow& row) {
   if (ok && !FirstRowOfChild(f, row, s.child)) return;
   absl::string_view nat = Field(row, cols_.nationality);
   if (!ParseNationality(nat, &s.nationality)) {
-    Error(f, row, "NATIONALITY",
+    Error(f, row, policy::DataErrorClass::kUnknownCode, "NATIONALITY",
           absl::StrCat(Quoted(nat),
                        " is not an ISO 3166-1 alpha-3 country code; expected a code such as "
                        "GBR, or UNK, or a blank"));
@@ -936,7 +1025,7 @@ bool Loader::FirstRowOfChild(const CsvFile& f, const base::CsvRow& row, ChildInd
     // sensitive.csv is named by its file (it is the LA's own file), DfE tables by table name.
     const std::string where =
         f.schema->table == Table::kSensitive ? f.name : std::string(f.schema->name);
-    Error(f, row, "CHILD",
+    Error(f, row, policy::DataErrorClass::kDuplicateChild, "CHILD",
           absl::StrCat(Quoted(Field(row, cols_.child)), " appears twice in ", where,
                        " (first on line ", first, "); each child must appear once"));
     return false;
@@ -988,7 +1077,7 @@ bool Loader::Coordinate(const CsvFile& f, const base::CsvRow& row, Column c, int
     n = n * 10 + (ch - '0');
   }
   if (!digits) {
-    Error(f, row, c.name,
+    Error(f, row, policy::DataErrorClass::kBadPostcodeRow, c.name,
           absl::StrCat(Quoted(v),
                        " is not a grid coordinate; expected whole metres (0 to 9999999) or a "
                        "blank, as in NSPL"));
@@ -1011,7 +1100,8 @@ void Loader::PostcodeRow(const CsvFile& f, const base::CsvRow& row) {
   }
   bool ok = true;
   if (scratch_.empty()) {
-    Error(f, row, "pcd", "is blank; every row of the postcode table needs a postcode");
+    Error(f, row, policy::DataErrorClass::kBadPostcodeRow, "pcd",
+          "is blank; every row of the postcode table needs a postcode");
     ok = false;
   }
   const bool east_blank = Field(row, cols_.oseast1m).empty();
@@ -1019,7 +1109,7 @@ void Loader::PostcodeRow(const CsvFile& f, const base::CsvRow& row) {
   int32_t east = 0;
   int32_t north = 0;
   if (east_blank != north_blank) {
-    Error(f, row, east_blank ? "oseast1m" : "osnrth1m",
+    Error(f, row, policy::DataErrorClass::kBadPostcodeRow, east_blank ? "oseast1m" : "osnrth1m",
           "is blank but the other coordinate is not; give both or neither");
     ok = false;
   } else if (!east_blank) {
@@ -1046,10 +1136,11 @@ void Loader::PostcodeRow(const CsvFile& f, const base::CsvRow& row) {
     // error (only for postcodes the episodes use: others cannot change a figure).
     if (info.has_coords != !east_blank || info.east != east || info.north != north ||
         info.utla != utla) {
-      Error(f, row, "pcd",
-            absl::StrCat("\"", raw, "\" appears twice in the postcode table with different "
-                         "coordinates or utla (first on line ", info.line,
-                         "); keep one row per postcode"));
+      Error(f, row, policy::DataErrorClass::kBadPostcodeRow, "pcd",
+            absl::StrCat("\"", raw,
+                         "\" appears twice in the postcode table with different "
+                         "coordinates or utla (first on line ",
+                         info.line, "); keep one row per postcode"));
     }
     return;
   }
@@ -1080,12 +1171,42 @@ std::string ValidationError::ToString() const {
 
 std::string ValidationReport::Summary() const {
   if (errors.empty()) return "";
-  if (truncated) {
-    return absl::StrCat("stopped after the first ", errors.size(),
-                        " errors; there are more; nothing computed");
+  std::string quarantine;
+  if (quarantinable_errors > 0) {
+    quarantine = absl::StrCat(" that the policy cannot quarantine (and ", quarantinable_errors,
+                              " it could)");
   }
-  return absl::StrCat(errors.size(), errors.size() == 1 ? " error" : " errors",
+  if (truncated) {
+    return absl::StrCat("stopped after the first ", errors.size(), " errors", quarantine,
+                        "; there are more; nothing computed");
+  }
+  return absl::StrCat(errors.size(), errors.size() == 1 ? " error" : " errors", quarantine,
                       "; nothing computed");
+}
+
+std::string QuarantineReport::ToString() const {
+  if (errors.empty()) return "";
+  std::string out =
+      absl::StrCat("quarantine: ", errors.size(), errors.size() == 1 ? " error" : " errors",
+                   " in quarantinable classes; their rows were left out (policy data_quality):\n");
+  for (policy::DataErrorClass c : policy::AllDataErrorClasses()) {
+    const int64_t n = errors_by_class[static_cast<int>(c)];
+    if (n > 0) absl::StrAppend(&out, "  ", policy::DataErrorClassName(c), ": ", n, "\n");
+  }
+  absl::StrAppend(&out, "  children left out of every figure: ", children_left_out, "\n");
+  absl::StrAppend(&out, "  children counted without their sensitive.csv row: ", sensitive_left_out,
+                  "\n");
+  absl::StrAppend(&out, "  postcodes treated as unknown: ", postcodes_left_out, "\n");
+  for (const TableSchema& t : AllTableSchemas()) {
+    const int64_t n = rows_left_out[static_cast<int>(t.table)];
+    if (n > 0) absl::StrAppend(&out, "  rows left out of ", t.name, ": ", n, "\n");
+  }
+  for (const ValidationError& e : errors) {
+    absl::StrAppend(&out, "  [", policy::DataErrorClassName(e.error_class), "] ", e.ToString(),
+                    "\n");
+  }
+  out.pop_back();
+  return out;
 }
 
 std::string ValidationReport::ToString() const {
@@ -1101,7 +1222,17 @@ absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts) {
 }
 
 absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts, ValidationReport* report) {
-  *report = ValidationReport();
+  QuarantineReport quarantine;
+  return LoadLaFolder(opts, report, &quarantine);
+}
+
+namespace {
+
+// The folder's CSV files (base name, path) in load order, and the index of the explicit
+// postcode table among them (or -1).
+absl::Status ListFiles(const LoadOptions& opts,
+                       std::vector<std::pair<std::string, std::string>>* out,
+                       int* explicit_postcodes_out) {
   if (opts.year < catalogue::kFirstYear || opts.year > catalogue::kLastYear) {
     return absl::InvalidArgumentError(
         absl::StrCat("collection year ", opts.year, " is outside the years this build knows (",
@@ -1150,9 +1281,95 @@ absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts, ValidationReport* r
     }
   }
 
-  Loader loader(opts, report);
+  *out = std::move(files);
+  *explicit_postcodes_out = explicit_postcodes;
+  return absl::OkStatus();
+}
+
+// Adds what `e` makes quarantine leave out (policy/data_quality.h).
+void AddExclusion(const ValidationError& e, Exclusions* ex) {
+  const bool sensitive = e.table == static_cast<int>(Table::kSensitive);
+  const bool postcodes = e.table == static_cast<int>(Table::kPostcodes);
+  if (postcodes) {
+    if (!e.postcode.empty()) {
+      ex->postcodes.insert(e.postcode);
+    } else {
+      ex->rows.emplace(e.file, e.line);
+    }
+  } else if (e.error_class == policy::DataErrorClass::kUnknownChild || e.child.empty()) {
+    ex->rows.emplace(e.file, e.line);
+  } else if (sensitive) {
+    ex->sensitive_children.insert(e.child);
+  } else {
+    ex->children.insert(e.child);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts, ValidationReport* report,
+                                    QuarantineReport* quarantine) {
+  *report = ValidationReport();
+  *quarantine = QuarantineReport();
+  std::vector<std::pair<std::string, std::string>> files;
+  int explicit_postcodes = -1;
+  RINGFENCE_RETURN_IF_ERROR(ListFiles(opts, &files, &explicit_postcodes));
+
+  if (opts.quarantinable.empty()) {
+    Loader loader(opts, opts.max_errors, report);
+    RINGFENCE_RETURN_IF_ERROR(loader.Run(files, explicit_postcodes));
+    if (!report->ok()) return absl::InvalidArgumentError(report->ToString());
+    return loader.TakeData();
+  }
+
+  // Pass 1: every error, nothing left out.
+  ValidationReport all;
+  {
+    Loader loader(opts, /*max_errors=*/0, &all);
+    RINGFENCE_RETURN_IF_ERROR(loader.Run(files, explicit_postcodes));
+    if (all.ok()) return loader.TakeData();
+  }
+  std::vector<ValidationError> blocking;
+  int quarantinable = 0;
+  for (const ValidationError& e : all.errors) {
+    if (opts.quarantinable.Contains(e.error_class)) {
+      ++quarantinable;
+    } else {
+      blocking.push_back(e);
+    }
+  }
+  if (!blocking.empty()) {
+    const size_t limit = opts.max_errors > 0 ? static_cast<size_t>(opts.max_errors) : 0;
+    if (limit > 0 && blocking.size() > limit) {
+      blocking.resize(limit);
+      report->truncated = true;
+    }
+    report->errors = std::move(blocking);
+    report->quarantinable_errors = quarantinable;
+    return absl::InvalidArgumentError(report->ToString());
+  }
+
+  // Pass 2: without the bad rows.
+  Exclusions ex;
+  for (const ValidationError& e : all.errors) AddExclusion(e, &ex);
+  Loader loader(opts, /*max_errors=*/0, report, &ex, quarantine);
   RINGFENCE_RETURN_IF_ERROR(loader.Run(files, explicit_postcodes));
-  if (!report->ok()) return absl::InvalidArgumentError(report->ToString());
+  if (!report->ok()) {
+    // Cannot happen by construction (every bad row is left out, and so is every row of a
+    // left-out child); refuse rather than compute from a half-understood folder.
+    return absl::InternalError(
+        absl::StrCat("quarantine left errors behind (a bug; please report it); nothing computed:\n",
+                     report->ToString()));
+  }
+  quarantine->errors = std::move(all.errors);
+  for (const ValidationError& e : quarantine->errors) {
+    ++quarantine->errors_by_class[static_cast<int>(e.error_class)];
+  }
+  quarantine->children_left_out = loader.excluded_header_ids();
+  for (const std::string& id : ex.sensitive_children) {
+    if (!ex.children.contains(id)) ++quarantine->sensitive_left_out;
+  }
+  quarantine->postcodes_left_out = static_cast<int64_t>(ex.postcodes.size());
   return loader.TakeData();
 }
 

@@ -47,6 +47,20 @@
 // folder as given and the line is 0, printed as `folder: FIELD: message`). Messages quote
 // the offending value. Loading stops at the (max_errors + 1)th error.
 //
+// Error classes and quarantine. Every error carries a policy::DataErrorClass
+// (policy/data_quality.h: STRUCTURE, MISSING_CHILD_ID, BAD_DATE, UNKNOWN_CODE, UNKNOWN_CHILD,
+// DUPLICATE_CHILD, INCONSISTENT_EPISODE, BAD_POSTCODE_ROW). By default any error stops the
+// load. When LoadOptions::quarantinable (from the policy's data_quality section) holds the
+// class of EVERY error found, the load succeeds without the bad rows instead, by the rule in
+// policy/data_quality.h: a bad DfE-table row leaves its child out of every table; a row whose
+// CHILD is not in Header is left out alone; a bad sensitive.csv row leaves out only that
+// child's sensitive rows (the child still counts, with its sensitive attributes not
+// recorded); a bad postcode-table row leaves out every row of that postcode. The rows left
+// out and why are counted in a QuarantineReport. If any error's class is not quarantinable,
+// nothing is loaded and the report lists the errors that stopped the round first. Quarantine
+// reads the folder twice (once to find the bad rows, once without them), and only when the
+// first pass found errors.
+//
 // Status codes: OK with the data; INVALID_ARGUMENT when the options are bad (year outside
 // catalogue::kFirstYear..kLastYear) or when validation found any error, with every collected
 // error line and a summary line ("3 errors; nothing computed") as the message; NOT_FOUND when
@@ -63,12 +77,14 @@
 #ifndef RINGFENCE_NODE_LOADER_H_
 #define RINGFENCE_NODE_LOADER_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "node/la_data.h"
+#include "policy/data_quality.h"
 
 namespace ringfence::node {
 
@@ -83,6 +99,9 @@ struct LoadOptions {
   // table. No postcode table at all is not an error: every distance and out-of-area placement
   // is then unknown.
   std::string postcodes_path;
+  // Error classes whose bad rows are left out instead of stopping the load (the policy's
+  // data_quality.quarantine). Empty: every error stops the load.
+  policy::DataErrorClassSet quarantinable;
 };
 
 inline constexpr absl::string_view kRowField = "(row)";
@@ -94,6 +113,13 @@ struct ValidationError {
   int line = 0;      // 1-based physical line; the header is line 1; 0 for the folder
   std::string field;
   std::string message;
+  policy::DataErrorClass error_class = policy::DataErrorClass::kStructure;
+  // What quarantine would leave out: the table (static_cast<int>(Table)) or -1 for a
+  // folder/header error; the row's CHILD as written (trimmed; may be empty); for the postcode
+  // table, the row's postcode normalised (upper case, no spaces).
+  int table = -1;
+  std::string child;
+  std::string postcode;
 
   // "file:line: FIELD: message", or "file: FIELD: message" when line is 0.
   std::string ToString() const;
@@ -102,6 +128,9 @@ struct ValidationError {
 struct ValidationReport {
   std::vector<ValidationError> errors;  // in the order found: headers, Header, other files
   bool truncated = false;               // loading stopped at max_errors; there are more errors
+  // With a policy that quarantines some classes: how many further errors were quarantinable
+  // (errors lists only those that stopped the round).
+  int quarantinable_errors = 0;
 
   bool ok() const { return errors.empty(); }
   // "N errors; nothing computed", or, when truncated, "stopped after the first N errors;
@@ -111,12 +140,32 @@ struct ValidationReport {
   std::string ToString() const;
 };
 
+// What quarantine left out of a successful load. Local only: it names rows of the LA's files.
+struct QuarantineReport {
+  std::vector<ValidationError> errors;      // every quarantined error, in the order found
+  int64_t children_left_out = 0;            // distinct CHILD ids left out of every table
+  int64_t sensitive_left_out = 0;           // children counted without their sensitive attributes
+  int64_t postcodes_left_out = 0;           // postcodes treated as not in the postcode table
+  int64_t rows_left_out[kTableCount] = {};  // per table: bad rows and left-out children's rows
+  int64_t errors_by_class[policy::kDataErrorClassCount] = {};
+
+  bool empty() const { return errors.empty(); }
+  // A few lines for the LA's terminal: counts by class and by table, then every error with
+  // its class. Empty when empty().
+  std::string ToString() const;
+};
+
 // Loads `opts.dir` (see above).
 absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts);
 
 // The same, and `report` (not null; cleared first) receives the validation errors, so a
 // `validate` command can print them all (use max_errors = 0 for no limit).
 absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts, ValidationReport* report);
+
+// The same; `quarantine` (not null; cleared first) receives what quarantine left out of a
+// successful load (empty when nothing was).
+absl::StatusOr<LaData> LoadLaFolder(const LoadOptions& opts, ValidationReport* report,
+                                    QuarantineReport* quarantine);
 
 }  // namespace ringfence::node
 

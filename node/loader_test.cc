@@ -601,9 +601,9 @@ TEST_F(LoaderTest, MissingRowsAreValidated) {
 
 TEST_F(LoaderTest, MissingRowsAreParsed) {
   Write("header.csv", HeaderCsv({{"A"}}));
-  Write("missing.csv", TableCsv(Table::kMissing, {{"A", "01/06/2015", "m", "01/05/2024", ""},
-                                                  {"A", "01/06/2015", "A", "02/05/2024",
-                                                   "03/05/2024"}}));
+  Write("missing.csv",
+        TableCsv(Table::kMissing, {{"A", "01/06/2015", "m", "01/05/2024", ""},
+                                   {"A", "01/06/2015", "A", "02/05/2024", "03/05/2024"}}));
   absl::StatusOr<LaData> data = Load();
   ASSERT_THAT(data, IsOk()) << report_.ToString();
   ASSERT_EQ(data->missing.size(), 2u);
@@ -619,11 +619,12 @@ TEST_F(LoaderTest, PostcodeTableKeepsOnlyTheDataPostcodes) {
   e.home_post = "sw1a 1aa";
   e.pl_post = "ZZ9 9ZZ";
   Write("episodes.csv", EpisodesCsv({e}));
-  Write("postcodes.csv", "pcd,oseast1m,osnrth1m,utla\n"
-                         "SW1A1AA,529090,179645,e09000033\n"
-                         "SW1A 1AA,529090,179645,E09000033\n"  // an identical repeat is fine
-                         "N1 9GU,530000,184000,E09000019\n"
-                         "ZZ9 9ZZ,,,\n");
+  Write("postcodes.csv",
+        "pcd,oseast1m,osnrth1m,utla\n"
+        "SW1A1AA,529090,179645,e09000033\n"
+        "SW1A 1AA,529090,179645,E09000033\n"  // an identical repeat is fine
+        "N1 9GU,530000,184000,E09000019\n"
+        "ZZ9 9ZZ,,,\n");
   absl::StatusOr<LaData> data = Load();
   ASSERT_THAT(data, IsOk()) << report_.ToString();
   EXPECT_EQ(data->source(Table::kPostcodes).rows, 4);
@@ -648,11 +649,12 @@ TEST_F(LoaderTest, AUsedPostcodeRepeatedWithDifferentValuesIsAnError) {
   e.home_post = "B1 1AC";
   Write("episodes.csv", EpisodesCsv({e}));
   // Which row wins would decide out_of_area for this child, so neither may.
-  Write("postcodes.csv", "pcd,oseast1m,osnrth1m,utla\n"
-                         "B1 1AC,406000,286000,E08000026\n"
-                         "B11AC,406000,286000,E08000025\n"
-                         "N1 9GU,530000,184000,E09000019\n"
-                         "N1 9GU,1,1,E09000001\n");  // unused by the data: cannot matter
+  Write("postcodes.csv",
+        "pcd,oseast1m,osnrth1m,utla\n"
+        "B1 1AC,406000,286000,E08000026\n"
+        "B11AC,406000,286000,E08000025\n"
+        "N1 9GU,530000,184000,E09000019\n"
+        "N1 9GU,1,1,E09000001\n");  // unused by the data: cannot matter
   absl::StatusOr<LaData> data = Load();
   ASSERT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ErrorLines(),
@@ -663,12 +665,13 @@ TEST_F(LoaderTest, AUsedPostcodeRepeatedWithDifferentValuesIsAnError) {
 
 TEST_F(LoaderTest, PostcodeTableValidation) {
   Write("header.csv", HeaderCsv({{"A"}}));
-  Write("postcodes.csv", "pcd,oseast1m,osnrth1m,utla\n"
-                         "AA1 1AA,12.5,100,\n"
-                         "AA1 1AB,-3,100,\n"
-                         "AA1 1AC,,100,\n"
-                         ",1,1,E09000033\n"
-                         "AA1 1AD,12345678,1,\n");
+  Write("postcodes.csv",
+        "pcd,oseast1m,osnrth1m,utla\n"
+        "AA1 1AA,12.5,100,\n"
+        "AA1 1AB,-3,100,\n"
+        "AA1 1AC,,100,\n"
+        ",1,1,E09000033\n"
+        "AA1 1AD,12345678,1,\n");
   absl::StatusOr<LaData> data = Load();
   ASSERT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ErrorLines(),
@@ -811,6 +814,199 @@ TEST(LoadLaFolderTest, MissingFolderIsNotFound) {
   opts.dir = "/nonexistent/ringfence/la";
   opts.year = 2025;
   EXPECT_THAT(LoadLaFolder(opts), StatusIs(absl::StatusCode::kNotFound, HasSubstr(opts.dir)));
+}
+
+// ---- Error classes and quarantine (policy data_quality) -------------------------------------
+
+class QuarantineTest : public LoaderTest {
+ protected:
+  absl::StatusOr<LaData> LoadQuarantining(std::vector<policy::DataErrorClass> classes,
+                                          int max_errors = 50) {
+    LoadOptions opts;
+    opts.dir = dir_->path();
+    opts.la_code = "E09000033";
+    opts.year = 2025;
+    opts.max_errors = max_errors;
+    for (policy::DataErrorClass c : classes) opts.quarantinable.Add(c);
+    return LoadLaFolder(opts, &report_, &quarantine_);
+  }
+  QuarantineReport quarantine_;
+};
+
+using policy::DataErrorClass;
+
+TEST_F(QuarantineTest, EveryErrorCarriesItsClass) {
+  Write("header.csv", HeaderCsv({{"A"}, {"B", "M", "31/02/2015"}, {"A"}, {"", "M"}}));
+  EpisodeRow bad_code = Episode("A", "01/01/2025");
+  bad_code.place = "Q9";
+  EpisodeRow dec_before = Episode("A", "02/01/2024", "01/01/2024", "E11");
+  Write("episodes.csv", EpisodesCsv({bad_code, dec_before, Episode("Z", "01/01/2025")}));
+  Write("postcodes.csv", "pcd,oseast1m,osnrth1m,utla\nB1 1AC,40600x,286000,E08000026\n");
+  Write("oddity.csv", "a,b\n1,2\n");
+  ASSERT_THAT(Load(), StatusIs(absl::StatusCode::kInvalidArgument));
+  std::vector<std::string> tagged;
+  for (const ValidationError& e : report_.errors) {
+    tagged.push_back(absl::StrCat(policy::DataErrorClassName(e.error_class), " ", e.file, ":",
+                                  e.line, ":", e.field, " child=", e.child,
+                                  " postcode=", e.postcode));
+  }
+  EXPECT_THAT(tagged, ::testing::UnorderedElementsAre(
+                          "STRUCTURE oddity.csv:1:(header) child= postcode=",
+                          "BAD_DATE header.csv:3:DOB child=B postcode=",
+                          "DUPLICATE_CHILD header.csv:4:CHILD child=A postcode=",
+                          "MISSING_CHILD_ID header.csv:5:CHILD child= postcode=",
+                          "UNKNOWN_CODE episodes.csv:2:PLACE child=A postcode=",
+                          "INCONSISTENT_EPISODE episodes.csv:3:DEC child=A postcode=",
+                          "UNKNOWN_CHILD episodes.csv:4:CHILD child=Z postcode=",
+                          "BAD_POSTCODE_ROW postcodes.csv:2:oseast1m child= postcode=B11AC"))
+      << absl::StrJoin(ErrorLines(), "\n");
+}
+
+TEST_F(QuarantineTest, ABadHeaderRowLeavesTheChildOutOfEveryTable) {
+  Write("header.csv", HeaderCsv({{"A"}, {"B", "M", "31/02/2015"}, {"C"}}));
+  Write("episodes.csv", EpisodesCsv({Episode("A", "01/01/2025"), Episode("B", "01/01/2025"),
+                                     Episode("B", "01/02/2025"), Episode("C", "01/01/2025")}));
+  Write("sensitive.csv", TableCsv(Table::kSensitive, {{"A", "GBR", "", ""}, {"B", "ERI", "", ""}}));
+  // Without a policy naming BAD_DATE, the round stops.
+  ASSERT_THAT(LoadQuarantining({DataErrorClass::kUnknownCode}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header.csv:3: DOB: ")));
+  EXPECT_TRUE(quarantine_.empty());
+
+  absl::StatusOr<LaData> data = LoadQuarantining({DataErrorClass::kBadDate});
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  ASSERT_EQ(data->children.size(), 2u);
+  EXPECT_EQ(data->child_ids.Find("B"), -1);
+  EXPECT_EQ(data->child_ids.Get(1), "C");
+  EXPECT_EQ(data->episodes.size(), 2u);
+  ASSERT_EQ(data->sensitive.size(), 1u);
+  EXPECT_EQ(data->sensitive[0].child, data->child_ids.Find("A"));
+  EXPECT_EQ(quarantine_.children_left_out, 1);
+  EXPECT_EQ(quarantine_.rows_left_out[static_cast<int>(Table::kHeader)], 1);
+  EXPECT_EQ(quarantine_.rows_left_out[static_cast<int>(Table::kEpisodes)], 2);
+  EXPECT_EQ(quarantine_.rows_left_out[static_cast<int>(Table::kSensitive)], 1);
+  EXPECT_EQ(quarantine_.errors_by_class[static_cast<int>(DataErrorClass::kBadDate)], 1);
+  ASSERT_EQ(quarantine_.errors.size(), 1u);
+  EXPECT_THAT(quarantine_.ToString(), HasSubstr("[BAD_DATE] header.csv:3: DOB: "));
+  EXPECT_THAT(quarantine_.ToString(), HasSubstr("children left out of every figure: 1"));
+  EXPECT_THAT(quarantine_.ToString(), HasSubstr("rows left out of Episodes: 2"));
+}
+
+TEST_F(QuarantineTest, ABadEpisodeLeavesItsChildOut) {
+  Write("header.csv", HeaderCsv({{"A"}, {"B"}}));
+  EpisodeRow bad = Episode("B", "01/02/2025");
+  bad.ls = "ZZ";
+  Write("episodes.csv", EpisodesCsv({Episode("A", "01/01/2025"),
+                                     Episode("B", "01/01/2024", "31/01/2025", "X1"), bad}));
+  absl::StatusOr<LaData> data = LoadQuarantining({DataErrorClass::kUnknownCode});
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  // Leaving out only the bad episode would make B look as if it left care on 31/01/2025.
+  ASSERT_EQ(data->children.size(), 1u);
+  ASSERT_EQ(data->episodes.size(), 1u);
+  EXPECT_EQ(data->episodes[0].child, data->child_ids.Find("A"));
+  EXPECT_EQ(quarantine_.children_left_out, 1);
+}
+
+TEST_F(QuarantineTest, ABadSensitiveRowNeverLeavesTheChildOut) {
+  // A sensitive attribute must not decide whether a child counts in an untainted cell.
+  Write("header.csv", HeaderCsv({{"A"}, {"B"}}));
+  Write("episodes.csv", EpisodesCsv({Episode("A", "01/01/2025"), Episode("B", "01/01/2025")}));
+  Write("sensitive.csv", TableCsv(Table::kSensitive, {{"A", "GBR", "BRITISH", "N"},
+                                                      {"B", "UK", "", ""},
+                                                      {"B", "ERI", "", ""},
+                                                      {"Q", "ERI", "", ""}}));
+  absl::StatusOr<LaData> data =
+      LoadQuarantining({DataErrorClass::kUnknownCode, DataErrorClass::kDuplicateChild,
+                        DataErrorClass::kUnknownChild});
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  EXPECT_EQ(data->children.size(), 2u);
+  EXPECT_EQ(data->episodes.size(), 2u);
+  ASSERT_EQ(data->sensitive.size(), 1u);  // both of B's rows out (which is right is unknown)
+  EXPECT_EQ(data->sensitive[0].child, 0);
+  EXPECT_EQ(quarantine_.children_left_out, 0);
+  EXPECT_EQ(quarantine_.sensitive_left_out, 1);
+  EXPECT_EQ(quarantine_.rows_left_out[static_cast<int>(Table::kSensitive)], 3);
+  EXPECT_EQ(quarantine_.rows_left_out[static_cast<int>(Table::kHeader)], 0);
+}
+
+TEST_F(QuarantineTest, AnOrphanRowIsLeftOutAlone) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  Write("episodes.csv", EpisodesCsv({Episode("A", "01/01/2025"), Episode("Z", "01/01/2025")}));
+  absl::StatusOr<LaData> data = LoadQuarantining({DataErrorClass::kUnknownChild});
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  EXPECT_EQ(data->children.size(), 1u);
+  EXPECT_EQ(data->episodes.size(), 1u);
+  EXPECT_EQ(quarantine_.children_left_out, 0);
+  EXPECT_EQ(quarantine_.rows_left_out[static_cast<int>(Table::kEpisodes)], 1);
+}
+
+TEST_F(QuarantineTest, ADuplicatedChildIdLeavesBothRowsOut) {
+  Write("header.csv", HeaderCsv({{"A"}, {"B"}, {"A", "F"}}));
+  Write("episodes.csv", EpisodesCsv({Episode("A", "01/01/2025"), Episode("B", "01/01/2025")}));
+  absl::StatusOr<LaData> data = LoadQuarantining({DataErrorClass::kDuplicateChild});
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  ASSERT_EQ(data->children.size(), 1u);
+  EXPECT_EQ(data->child_ids.Get(0), "B");
+  EXPECT_EQ(data->episodes.size(), 1u);
+  EXPECT_EQ(quarantine_.children_left_out, 1);
+  EXPECT_EQ(quarantine_.rows_left_out[static_cast<int>(Table::kHeader)], 2);
+}
+
+TEST_F(QuarantineTest, ABadPostcodeRowMakesThePostcodeUnknown) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  EpisodeRow e = Episode("A", "01/01/2025");
+  e.home_post = "B1 1AC";
+  e.pl_post = "N1 9GU";
+  Write("episodes.csv", EpisodesCsv({e}));
+  Write("postcodes.csv",
+        "pcd,oseast1m,osnrth1m,utla\n"
+        "B1 1AC,406000,286000,E08000026\n"
+        "B1 1AC,406001,286000,E08000026\n"
+        "N1 9GU,530000,184000,E09000019\n");
+  absl::StatusOr<LaData> data = LoadQuarantining({DataErrorClass::kBadPostcodeRow});
+  ASSERT_THAT(data, IsOk()) << report_.ToString();
+  EXPECT_EQ(data->children.size(), 1u);
+  const PostcodeId home = data->postcodes.Find("B11AC");
+  const PostcodeId placed = data->postcodes.Find("N19GU");
+  ASSERT_GE(home, 0);
+  ASSERT_GE(placed, 0);
+  EXPECT_FALSE(data->postcode_info[home].in_table);  // neither disagreeing row wins
+  EXPECT_TRUE(data->postcode_info[placed].in_table);
+  EXPECT_EQ(quarantine_.postcodes_left_out, 1);
+  EXPECT_EQ(quarantine_.rows_left_out[static_cast<int>(Table::kPostcodes)], 2);
+}
+
+TEST_F(QuarantineTest, StructureAndMissingIdsAlwaysStopTheRound) {
+  Write("header.csv", HeaderCsv({{"A"}, {"B", "M", "31/02/2015"}}));
+  Write("episodes.csv",
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,"
+        "REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "A,01/01/2025\n");
+  policy::DataErrorClassSet all;
+  absl::StatusOr<LaData> data =
+      LoadQuarantining({DataErrorClass::kBadDate, DataErrorClass::kUnknownCode,
+                        DataErrorClass::kUnknownChild, DataErrorClass::kDuplicateChild,
+                        DataErrorClass::kInconsistentEpisode, DataErrorClass::kBadPostcodeRow});
+  ASSERT_THAT(data, StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr("episodes.csv:2: (row): ragged line")));
+  // Only the error that stopped the round is listed; the summary counts the others.
+  EXPECT_THAT(ErrorLines(), ::testing::ElementsAre(StartsWith("episodes.csv:2: (row)")));
+  EXPECT_THAT(report_.Summary(),
+              HasSubstr("1 error that the policy cannot quarantine (and 1 it could)"));
+  EXPECT_TRUE(quarantine_.empty());
+
+  Write("episodes.csv", EpisodesCsv({Episode("", "01/01/2025")}));
+  EXPECT_THAT(
+      LoadQuarantining({DataErrorClass::kBadDate}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("episodes.csv:2: CHILD: is blank")));
+}
+
+TEST_F(QuarantineTest, CleanDataLoadsOnceAndReportsNothing) {
+  Write("header.csv", HeaderCsv({{"A"}}));
+  absl::StatusOr<LaData> data = LoadQuarantining({DataErrorClass::kBadDate});
+  ASSERT_THAT(data, IsOk());
+  EXPECT_TRUE(quarantine_.empty());
+  EXPECT_EQ(quarantine_.ToString(), "");
+  EXPECT_EQ(quarantine_.children_left_out, 0);
 }
 
 }  // namespace

@@ -33,10 +33,11 @@
 #include "grpcpp/create_channel.h"
 #include "node/grid.h"
 #include "node/loader.h"
-#include "node/ssda903_schema.h"
 #include "node/preview.h"
 #include "node/protect.h"
+#include "node/ssda903_schema.h"
 #include "node/submit_client.h"
+#include "policy/policy.h"
 
 namespace ringfence::node {
 namespace {
@@ -57,9 +58,15 @@ base::FlagSpec PostcodesFlag() {
           "--data, if any",
           false, ""};
 }
+base::FlagSpec PolicyFlag() {
+  return {"policy", "FILE",
+          "the Ringfence policy (textproto, docs/policy.md); its data_quality section says which "
+          "classes of bad rows may be quarantined. Without it every data error stops the run",
+          false, ""};
+}
 base::FlagSpec RhoFlag() {
-  return {"rho", "N/D",
-          "zCDP privacy budget for this LA's grid this year (see docs/node.md)", false, "1/2"};
+  return {"rho", "N/D", "zCDP privacy budget for this LA's grid this year (see docs/node.md)",
+          false, "1/2"};
 }
 
 const base::CommandSpec& PreviewSpec() {
@@ -70,8 +77,13 @@ const base::CommandSpec& PreviewSpec() {
       "own eyes and are never sent anywhere. Without --exact: one illustrative protected draw\n"
       "(value, or c when suppressed) beside the noise scale, so the LA can see what protection\n"
       "costs on its own data; a submission draws its own noise.",
-      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(),
-       {"exact", "", "print exact counts (local only)", false, ""}, RhoFlag(),
+      {DataFlag(),
+       LaFlag(),
+       YearFlag(),
+       PostcodesFlag(),
+       PolicyFlag(),
+       {"exact", "", "print exact counts (local only)", false, ""},
+       RhoFlag(),
        MaxErrorsFlag()}};
   return *spec;
 }
@@ -84,12 +96,17 @@ const base::CommandSpec& SubmitSpec() {
       "noisy values below 10 and rounds the rest to the nearest 5, and sends the protected\n"
       "cells to the coordinator over mutual TLS. Any data error stops the run before anything\n"
       "is computed or sent.",
-      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(),
+      {DataFlag(),
+       LaFlag(),
+       YearFlag(),
+       PostcodesFlag(),
+       PolicyFlag(),
        {"coordinator", "HOST:PORT", "the coordinator's address", true, ""},
        {"cert", "FILE", "this LA's client certificate (urn:ringfence:la:CODE)", true, ""},
        {"key", "FILE", "its private key", true, ""},
        {"ca", "FILE", "the CA certificate that signed the coordinator's certificate", true, ""},
-       RhoFlag(), MaxErrorsFlag(),
+       RhoFlag(),
+       MaxErrorsFlag(),
        {"timeout-seconds", "N", "deadline for the submission call", false, "30"}}};
   return *spec;
 }
@@ -101,8 +118,10 @@ const base::CommandSpec& ValidateSpec() {
       "Checks the LA's exports strictly, as preview and submit do, and lists every problem\n"
       "(up to --max-errors) as file:line: FIELD: message, without computing anything. Exits 0\n"
       "and prints one line with the tables and row counts found when the data is clean, 1 when\n"
-      "it has errors. Nothing is sent.",
-      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(), MaxErrorsFlag()}};
+      "it has errors. With --policy, errors of the classes the policy quarantines do not stop a\n"
+      "round: they are listed in a quarantine report (what a round would leave out) and the\n"
+      "exit code is 0 if no other error remains. Nothing is sent.",
+      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(), PolicyFlag(), MaxErrorsFlag()}};
   return *spec;
 }
 
@@ -124,6 +143,7 @@ struct Common {
   int year = 0;
   int max_errors = 50;
   PrivacyBudget budget;
+  policy::DataErrorClassSet quarantinable;  // from --policy; empty without one
 };
 
 // Returns 0 on success, else the exit code (after printing why).
@@ -149,6 +169,14 @@ int ReadCommon(const base::ParsedFlags& flags, Common* out, bool with_budget = t
   out->year = static_cast<int>(*year);
   out->max_errors = static_cast<int>(*max_errors);
   out->budget = *budget;
+  if (flags.Has("policy")) {
+    auto policy = policy::LoadPolicyFile(flags.Get("policy"));
+    if (!policy.ok()) {
+      std::cerr << "ringfence-node: --policy: " << policy.status().message() << "\n";
+      return 1;
+    }
+    out->quarantinable = policy->quarantinable;
+  }
   return 0;
 }
 
@@ -159,13 +187,18 @@ LoadOptions MakeLoadOptions(const Common& c) {
   opts.year = c.year;
   opts.max_errors = c.max_errors;
   opts.postcodes_path = c.postcodes;
+  opts.quarantinable = c.quarantinable;
   return opts;
 }
 
-// Loads and computes; the status carries the data errors on failure.
+// Loads and computes; the status carries the data errors on failure. A quarantine report, if
+// any, goes to stderr (the LA's own terminal: it quotes rows of the LA's files).
 absl::StatusOr<std::vector<int64_t>> ExactGrid(const Common& c) {
-  auto data = LoadLaFolder(MakeLoadOptions(c));
+  ValidationReport report;
+  QuarantineReport quarantine;
+  auto data = LoadLaFolder(MakeLoadOptions(c), &report, &quarantine);
   if (!data.ok()) return data.status();
+  if (!quarantine.empty()) std::cerr << quarantine.ToString() << "\n";
   return ComputeExactGrid(*data, c.year);
 }
 
@@ -178,8 +211,8 @@ std::string TableSummary(const LaData& data) {
     if (src.file.empty()) {
       absent.push_back(s.name);
     } else {
-      found.push_back(absl::StrCat(s.name, " ", src.rows, src.rows == 1 ? " row (" : " rows (",
-                                   src.file, ")"));
+      found.push_back(
+          absl::StrCat(s.name, " ", src.rows, src.rows == 1 ? " row (" : " rows (", src.file, ")"));
     }
   }
   std::string out = absl::StrJoin(found, ", ");
@@ -196,13 +229,20 @@ int RunValidate(const std::vector<std::string>& args) {
   Common c;
   if (int rc = ReadCommon(*flags, &c, /*with_budget=*/false); rc != 0) return rc;
   ValidationReport report;
-  auto data = LoadLaFolder(MakeLoadOptions(c), &report);
+  QuarantineReport quarantine;
+  auto data = LoadLaFolder(MakeLoadOptions(c), &report, &quarantine);
   if (!data.ok()) {
     // Data errors are in the status message, one per line, with the summary last.
     std::cerr << data.status().message() << "\n";
     return 1;
   }
-  std::cout << c.la << " " << c.year << ": no errors; " << TableSummary(*data) << "\n";
+  if (quarantine.empty()) {
+    std::cout << c.la << " " << c.year << ": no errors; " << TableSummary(*data) << "\n";
+  } else {
+    std::cout << quarantine.ToString() << "\n"
+              << c.la << " " << c.year << ": no errors that stop a round once the rows above are "
+              << "left out; " << TableSummary(*data) << "\n";
+  }
   return 0;
 }
 
@@ -292,8 +332,8 @@ int RunSubmit(const std::vector<std::string>& args) {
     std::cerr << "ringfence-node submit: " << request.status().message() << "\n";
     return 1;
   }
-  auto channel = grpc::CreateChannel(flags->Get("coordinator"),
-                                     crypto::MakeChannelCredentials(*tls));
+  auto channel =
+      grpc::CreateChannel(flags->Get("coordinator"), crypto::MakeChannelCredentials(*tls));
   CoordinatorClient client(channel);
   auto response = client.Submit(*request, absl::Seconds(*timeout));
   if (!response.ok()) {

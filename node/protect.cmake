@@ -7,4 +7,4 @@ ringfence_cc_library(NAME node_submit_client SRCS submit_client.cc HDRS submit_c
   DEPS node_protect catalogue_catalogue proto_coordinator_service base_grpc_status absl::time)
 ringfence_cc_binary(NAME ringfence-node SRCS main.cc
   DEPS node_loader node_grid node_preview node_protect node_submit_client base_cli
-  catalogue_la_registry crypto_identity crypto_tls_credentials crypto_random_source)
+  catalogue_la_registry crypto_identity crypto_tls_credentials crypto_random_source policy_policy)

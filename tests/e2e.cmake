@@ -15,3 +15,8 @@ if(RINGFENCE_BUILD_TESTS)
   add_dependencies(round_e2e_test ${RINGFENCE_E2E_BINARIES})
   add_dependencies(node_egress_test ${RINGFENCE_E2E_BINARIES})
 endif()
+ringfence_cc_test(NAME node_quarantine_e2e_test SRCS node_quarantine_e2e_test.cc
+  DEPS tests_testing_subprocess node_testing_la_folder absl::strings LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(node_quarantine_e2e_test ringfence-node)
+endif()

@@ -1,0 +1,88 @@
+#include "policy/policy.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "base/testing/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ringfence::policy {
+namespace {
+
+using ::ringfence::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(ParsePolicyTest, MinimalPolicyQuarantinesNothing) {
+  auto p = ParsePolicy("name: \"england-v1\"\n", "p.textproto");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->name, "england-v1");
+  EXPECT_EQ(p->file, "p.textproto");
+  EXPECT_TRUE(p->quarantinable.empty());
+}
+
+TEST(ParsePolicyTest, QuarantineClasses) {
+  auto p = ParsePolicy(
+      "name: \"x\"\n"
+      "# comments are fine\n"
+      "data_quality { quarantine: BAD_DATE quarantine: UNKNOWN_CODE }\n",
+      "p.textproto");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->quarantinable.Contains(DataErrorClass::kBadDate));
+  EXPECT_TRUE(p->quarantinable.Contains(DataErrorClass::kUnknownCode));
+  EXPECT_FALSE(p->quarantinable.Contains(DataErrorClass::kUnknownChild));
+  EXPECT_FALSE(p->quarantinable.Contains(DataErrorClass::kStructure));
+}
+
+TEST(ParsePolicyTest, EveryQuarantinableClassHasItsProtoName) {
+  for (DataErrorClass c : AllDataErrorClasses()) {
+    const std::string text =
+        absl::StrCat("name: \"x\" data_quality { quarantine: ", DataErrorClassName(c), " }");
+    auto p = ParsePolicy(text, "p");
+    if (CanQuarantine(c)) {
+      ASSERT_TRUE(p.ok()) << DataErrorClassName(c) << ": " << p.status();
+      EXPECT_TRUE(p->quarantinable.Contains(c));
+    } else {
+      EXPECT_THAT(
+          p, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("can never be quarantined")));
+    }
+  }
+}
+
+TEST(ParsePolicyTest, UnknownFieldNamesFileLineAndColumn) {
+  EXPECT_THAT(ParsePolicy("name: \"x\"\nquarantine: BAD_DATE\n", "pol.textproto"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pol.textproto:2:")));
+}
+
+TEST(ParsePolicyTest, UnknownEnumNameIsAnError) {
+  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: BAD_DATES }", "p"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BAD_DATES")));
+}
+
+TEST(ParsePolicyTest, RulesThatFire) {
+  EXPECT_THAT(ParsePolicy("", "p"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("p: name: is missing")));
+  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: STRUCTURE }", "p"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("STRUCTURE can never be quarantined")));
+  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: MISSING_CHILD_ID }", "p"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("MISSING_CHILD_ID can never be quarantined")));
+  EXPECT_THAT(
+      ParsePolicy("name: \"x\" data_quality { quarantine: BAD_DATE quarantine: BAD_DATE }", "p"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BAD_DATE is listed twice")));
+  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: ERROR_CLASS_UNSPECIFIED }", "p"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an error class")));
+  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: 42 }", "p"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParsePolicy("name: \"x\"\nname: \"y\"\n", "p"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(LoadPolicyFileTest, MissingFileNamesIt) {
+  EXPECT_THAT(LoadPolicyFile("/nonexistent/policy.textproto"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/policy.textproto")));
+}
+
+}  // namespace
+}  // namespace ringfence::policy
