@@ -1,5 +1,7 @@
 #include "crypto/discrete_gaussian.h"
 
+#include <numeric>
+
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
@@ -25,8 +27,7 @@ uint64_t IntegerSqrt(uint64_t x) {
 
 }  // namespace
 
-absl::StatusOr<bool> SampleBernoulli(RandomSource& rng, uint128 numerator,
-                                     uint128 denominator) {
+absl::StatusOr<bool> SampleBernoulli(RandomSource& rng, uint128 numerator, uint128 denominator) {
   if (denominator == 0 || numerator > denominator) {
     return absl::InvalidArgumentError("Bernoulli: need 0 <= numerator <= denominator, den > 0");
   }
@@ -52,8 +53,7 @@ absl::StatusOr<bool> BernoulliExpAtMostOne(RandomSource& rng, uint128 num, uint1
 
 }  // namespace
 
-absl::StatusOr<bool> SampleBernoulliExp(RandomSource& rng, uint128 numerator,
-                                        uint128 denominator) {
+absl::StatusOr<bool> SampleBernoulliExp(RandomSource& rng, uint128 numerator, uint128 denominator) {
   if (denominator == 0 || denominator > kMaxBernoulliExpDenominator) {
     return absl::InvalidArgumentError("BernoulliExp: denominator out of range");
   }
@@ -122,6 +122,53 @@ absl::StatusOr<int64_t> DiscreteGaussianSampler::Sample(RandomSource& rng) const
     const uint128 denominator = static_cast<uint128>(2) * t_ * t_ * sd_ * sn_;
     RINGFENCE_ASSIGN_OR_RETURN(bool accept, SampleBernoulliExp(rng, numerator, denominator));
     if (accept) return y;
+  }
+}
+
+absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::Create(uint64_t scale_numerator,
+                                                                      uint64_t scale_denominator) {
+  const uint64_t g = std::gcd(scale_numerator, scale_denominator);  // 0 only if both are 0
+  const uint64_t t = g == 0 ? 0 : scale_numerator / g;
+  const uint64_t s = g == 0 ? 0 : scale_denominator / g;
+  // t / s <= 2^10 iff t <= 2^10 * s; with s <= 2^32 the product fits in 64 bits.
+  if (t == 0 || s == 0 || s > kMaxDenominator || t > kMaxScale * s) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "discrete Laplace scale ", scale_numerator, "/", scale_denominator,
+        " out of range: need numerator >= 1, 1 <= denominator <= 2^32 (in lowest terms) and "
+        "scale <= 2^10"));
+  }
+  return DiscreteLaplaceSampler(t, s);
+}
+
+absl::StatusOr<int64_t> DiscreteLaplaceSampler::Sample(RandomSource& rng) const {
+  const uint64_t max_magnitude = static_cast<uint64_t>(kMaxMagnitude);
+  while (true) {
+    // CKS Algorithm 2: X = U + t V is a geometric variable with P(X = x) proportional to
+    // exp(-x / t) (U uniform in [0, t) kept with probability exp(-U / t), V geometric with
+    // ratio 1/e), and Y = floor(X / s) is then geometric with ratio exp(-s / t).
+    RINGFENCE_ASSIGN_OR_RETURN(uint64_t u, UniformBelow(rng, t_));
+    RINGFENCE_ASSIGN_OR_RETURN(bool d, SampleBernoulliExp(rng, u, t_));
+    if (!d) continue;
+    uint64_t x = u;  // U + t V; stays below s (2^16 + 1) + t < 2^50
+    bool over_cap = false;
+    while (true) {
+      RINGFENCE_ASSIGN_OR_RETURN(bool more, SampleBernoulliExp(rng, 1, 1));
+      if (!more) break;
+      x += t_;
+      // X only grows, so once floor(X / s) passes the cap the proposal will be rejected
+      // whatever the remaining draws give; restarting now conditions on exactly the same
+      // event and keeps x bounded.
+      if (x / s_ > max_magnitude) {
+        over_cap = true;
+        break;
+      }
+    }
+    if (over_cap) continue;
+    const uint64_t y = x / s_;
+    if (y > max_magnitude) continue;  // see the header: conditioning on |X| <= 2^16
+    RINGFENCE_ASSIGN_OR_RETURN(bool negative, SampleBernoulli(rng, 1, 2));
+    if (negative && y == 0) continue;  // zero must not be counted twice
+    return negative ? -static_cast<int64_t>(y) : static_cast<int64_t>(y);
   }
 }
 
