@@ -5,6 +5,4 @@ ringfence_cc_test(NAME node_protect_test SRCS protect_test.cc
   DEPS node_protect crypto_testing_deterministic_random_source base_testing_status_matchers)
 ringfence_cc_library(NAME node_submit_client SRCS submit_client.cc HDRS submit_client.h
   DEPS node_protect catalogue_catalogue proto_coordinator_service base_grpc_status absl::time)
-ringfence_cc_binary(NAME ringfence-node SRCS main.cc
-  DEPS node_loader node_grid node_preview node_protect node_submit_client base_cli
-  catalogue_la_registry crypto_identity crypto_tls_credentials crypto_random_source policy_policy)
+# The ringfence-node binary and its CLI library are in ledger.cmake (they need the ledger).

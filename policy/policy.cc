@@ -7,6 +7,9 @@
 #include "absl/strings/str_join.h"
 #include "base/csv.h"
 #include "base/status_macros.h"
+#include "catalogue/catalogue.h"
+#include "crypto/discrete_gaussian.h"
+#include "dp/zcdp.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "proto/policy.pb.h"
@@ -60,6 +63,59 @@ DataErrorClass FromProto(v1::DataQuality::ErrorClass c) {
   }
 }
 
+absl::StatusOr<dp::Rho> ParseRho(const std::string& text, absl::string_view file,
+                                 absl::string_view field) {
+  if (text.empty()) {
+    return RuleError(file, field, "is missing; give a rational such as \"1/2\"");
+  }
+  auto rho = dp::Rho::Parse(text);
+  if (!rho.ok()) return RuleError(file, field, rho.status().message());
+  return *rho;
+}
+
+absl::Status ParsePrivacy(const v1::Privacy& proto, absl::string_view file, PrivacyPolicy* out) {
+  RINGFENCE_ASSIGN_OR_RETURN(out->rho_per_year,
+                             ParseRho(proto.rho_per_year(), file, "privacy.rho_per_year"));
+  RINGFENCE_ASSIGN_OR_RETURN(out->rho_per_round,
+                             ParseRho(proto.rho_per_round(), file, "privacy.rho_per_round"));
+  if (!dp::LessOrEqual(out->rho_per_round, out->rho_per_year)) {
+    return RuleError(file, "privacy.rho_per_round",
+                     absl::StrCat(out->rho_per_round.ToString(), " is more than rho_per_year ",
+                                  out->rho_per_year.ToString(),
+                                  "; one round may not spend more than the whole year's budget"));
+  }
+  if (proto.split() != v1::Privacy::SPLIT_UNSPECIFIED &&
+      proto.split() != v1::Privacy::EQUAL_PER_HISTOGRAM) {
+    return RuleError(file, "privacy.split", "is not a supported split");
+  }
+  if (proto.mechanism() != v1::Privacy::MECHANISM_UNSPECIFIED &&
+      proto.mechanism() != v1::Privacy::DISCRETE_GAUSSIAN) {
+    return RuleError(file, "privacy.mechanism", "is not a supported mechanism");
+  }
+  if (proto.display_delta() != 0) {
+    if (!(proto.display_delta() > 0 && proto.display_delta() <= 1e-3)) {
+      return RuleError(file, "privacy.display_delta",
+                       absl::StrCat(proto.display_delta(), " is not in (0, 1e-3]"));
+    }
+    out->display_delta = proto.display_delta();
+  }
+  // The noise this implies must be within the sampler's range.
+  auto per_histogram = dp::SplitEqually(out->rho_per_round, catalogue::HistogramCount());
+  if (!per_histogram.ok())
+    return RuleError(file, "privacy.rho_per_round", per_histogram.status().message());
+  auto variance = dp::GaussianVarianceForRho(*per_histogram);
+  if (!variance.ok() ||
+      variance->numerator > variance->denominator * crypto::DiscreteGaussianSampler::kMaxVariance ||
+      variance->denominator > crypto::DiscreteGaussianSampler::kMaxDenominator) {
+    return RuleError(
+        file, "privacy.rho_per_round",
+        absl::StrCat(out->rho_per_round.ToString(), " split over ", catalogue::HistogramCount(),
+                     " histograms gives noise outside the sampler's range (sigma at "
+                     "most 1024, variance denominator at most 2^31)"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Policy> ParsePolicy(absl::string_view text, absl::string_view file) {
@@ -103,7 +159,16 @@ absl::StatusOr<Policy> ParsePolicy(absl::string_view text, absl::string_view fil
     }
     policy.quarantinable.Add(cls);
   }
+  if (proto.has_privacy()) {
+    RINGFENCE_RETURN_IF_ERROR(ParsePrivacy(proto.privacy(), file, &policy.privacy));
+  }
   return policy;
+}
+
+Policy DefaultPolicy() {
+  Policy p;
+  p.name = "(built-in defaults)";
+  return p;
 }
 
 absl::StatusOr<Policy> LoadPolicyFile(const std::string& path) {

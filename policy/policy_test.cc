@@ -10,6 +10,7 @@
 namespace ringfence::policy {
 namespace {
 
+using ::ringfence::testing::IsOk;
 using ::ringfence::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -77,6 +78,55 @@ TEST(ParsePolicyTest, RulesThatFire) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParsePolicy("name: \"x\"\nname: \"y\"\n", "p"),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ParsePolicyTest, PrivacyDefaults) {
+  auto p = ParsePolicy("name: \"x\"", "p");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->privacy.rho_per_year.ToString(), "1/2");
+  EXPECT_EQ(p->privacy.rho_per_round.ToString(), "1/2");
+  EXPECT_DOUBLE_EQ(p->privacy.display_delta, 1e-6);
+  EXPECT_EQ(DefaultPolicy().privacy.rho_per_round.ToString(), "1/2");
+  EXPECT_TRUE(DefaultPolicy().quarantinable.empty());
+}
+
+TEST(ParsePolicyTest, PrivacySection) {
+  auto p = ParsePolicy(
+      "name: \"x\" privacy { rho_per_year: \"1\" rho_per_round: \"1/4\" "
+      "split: EQUAL_PER_HISTOGRAM mechanism: DISCRETE_GAUSSIAN display_delta: 1e-5 }",
+      "p");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->privacy.rho_per_year.ToString(), "1");
+  EXPECT_EQ(p->privacy.rho_per_round.ToString(), "1/4");
+  EXPECT_DOUBLE_EQ(p->privacy.display_delta, 1e-5);
+}
+
+TEST(ParsePolicyTest, PrivacyRulesThatFire) {
+  auto parse = [](const std::string& privacy) {
+    return ParsePolicy(absl::StrCat("name: \"x\" privacy { ", privacy, " }"), "pol");
+  };
+  EXPECT_THAT(parse("rho_per_round: \"1/2\""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("pol: privacy.rho_per_year: is missing")));
+  EXPECT_THAT(parse("rho_per_year: \"1/2\""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("pol: privacy.rho_per_round: is missing")));
+  EXPECT_THAT(parse("rho_per_year: \"1/2\" rho_per_round: \"1\""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("1 is more than rho_per_year 1/2")));
+  EXPECT_THAT(parse("rho_per_year: \"1/2\" rho_per_round: \"0.5\""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("pol: privacy.rho_per_round: ")));
+  EXPECT_THAT(parse("rho_per_year: \"1/2\" rho_per_round: \"0\""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(parse("rho_per_year: \"1/2\" rho_per_round: \"1/2\" display_delta: 0.5"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("privacy.display_delta: 0.5 is not in (0, 1e-3]")));
+  // sigma^2 = 52 / (2 rho) must stay within the sampler's 2^20: rho = 1/100000 is too small.
+  EXPECT_THAT(parse("rho_per_year: \"1\" rho_per_round: \"1/100000\""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("outside the sampler's range")));
+  EXPECT_THAT(parse("rho_per_year: \"1\" rho_per_round: \"1/1000\""), IsOk());
 }
 
 TEST(LoadPolicyFileTest, MissingFileNamesIt) {

@@ -34,7 +34,7 @@ fi
 bin="$root/build/bin"
 out="${RINGFENCE_DEMO_OUT:-$root/demo-out}"
 rm -rf "$out"
-mkdir -p "$out/logs"
+mkdir -p "$out/logs" "$out/ledgers"
 start=$(date +%s)
 
 echo "== 1. synthetic SSDA903 exports ($la_count LAs, year ending 31 March $year, seed $seed)"
@@ -77,7 +77,7 @@ echo "== 4. every LA's node submits, concurrently"
 pids=()
 for la in ${las//,/ }; do
   "$bin/ringfence-node" submit --data "$out/data/$la" --la "$la" --year "$year" \
-    --coordinator "127.0.0.1:$port" --cert "$out/pki/la/$la.pem" --key "$out/pki/la/$la.key" \
+    --ledger "$out/ledgers/$la.sqlite" --coordinator "127.0.0.1:$port" --cert "$out/pki/la/$la.pem" --key "$out/pki/la/$la.key" \
     --ca "$out/pki/ca.pem" > "$out/logs/node-$la.log" 2>&1 &
   pids+=($!)
 done

@@ -20,3 +20,13 @@ ringfence_cc_test(NAME node_quarantine_e2e_test SRCS node_quarantine_e2e_test.cc
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_quarantine_e2e_test ringfence-node)
 endif()
+if(RINGFENCE_BUILD_TESTS)
+  # Test-only binary: ringfence-node with crash points (never installed; see its header).
+  ringfence_cc_binary(NAME ringfence-node-crashtest SRCS node_crash_harness.cc DEPS node_cli)
+endif()
+ringfence_cc_test(NAME node_crash_e2e_test SRCS node_crash_e2e_test.cc
+  DEPS tests_testing_subprocess node_ledger crypto_hash absl::strings LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(node_crash_e2e_test ringfence-node ringfence-node-crashtest ringfence
+    ringfence-coordinator)
+endif()

@@ -98,7 +98,8 @@ class RoundTest : public ::testing::Test {
 
   static RunResult Submit(const std::string& la, const std::string& pki = "pki") {
     return RunCommand({BinaryPath("ringfence-node"), "submit", "--data", Dir() + "/data/" + la, "--la",
-                la, "--year", absl::StrCat(kYear), "--coordinator", Address(), "--cert",
+                la, "--year", absl::StrCat(kYear), "--ledger",
+                Dir() + "/ledger-" + pki + "-" + la + ".sqlite", "--coordinator", Address(), "--cert",
                 Dir() + "/" + pki + "/la/" + la + ".pem", "--key",
                 Dir() + "/" + pki + "/la/" + la + ".key", "--ca", Dir() + "/" + pki + "/ca.pem"});
   }
@@ -191,24 +192,37 @@ TEST_F(RoundTest, FullRoundForThreeLasReleasesRegionalAndEnglandTotals) {
   base::CsvReader reader(csv, "release.csv");
   base::CsvRow row;
   ASSERT_TRUE(reader.Next(&row));
-  // The EES layout: fixed geography and filter columns, then one column per indicator.
+  // The EES layout: fixed geography and filter columns, one value column per indicator, then
+  // each indicator's noise SD and 95% interval half-width.
   const std::vector<std::string> header(row.fields.begin(), row.fields.end());
-  ASSERT_GE(header.size(), 12u);
+  ASSERT_GE(header.size(), 14u);
   EXPECT_EQ(absl::StrJoin(header.begin(), header.begin() + 11, ","),
             "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
             "region_name,new_la_code,la_name,breakdown,group");
-  const size_t cla_column = std::find(header.begin(), header.end(), "cla") - header.begin();
-  ASSERT_LT(cla_column, header.size());
+  const size_t indicators = (header.size() - 11) / 3;
+  ASSERT_EQ(11 + 3 * indicators, header.size());
+  for (size_t i = 0; i < indicators; ++i) {
+    EXPECT_EQ(header[11 + indicators + 2 * i], header[11 + i] + "_noise_sd");
+    EXPECT_EQ(header[12 + indicators + 2 * i], header[11 + i] + "_ci95_half_width");
+  }
+  auto column = [&header](const std::string& name) {
+    return std::find(header.begin(), header.end(), name) - header.begin();
+  };
+  const size_t cla_column = column("cla");
+  const size_t cla_sd_column = column("cla_noise_sd");
+  const size_t cla_half_width_column = column("cla_ci95_half_width");
+  ASSERT_LT(cla_column, 11 + indicators);
+  ASSERT_LT(cla_half_width_column, header.size());
   std::map<std::string, int> levels;
   std::map<std::string, std::string> la_totals;
-  std::string england_total;
+  std::string england_total, england_sd, england_half_width;
   while (reader.Next(&row)) {
     ASSERT_EQ(row.fields.size(), header.size());
     EXPECT_EQ(row.fields[0], absl::StrCat(kYear));
     EXPECT_EQ(row.fields[3], "E92000001");
     const std::string level(row.fields[2]);
     if (row.fields[cla_column] != "z" && row.fields[cla_column] != "x") ++levels[level];
-    for (size_t i = 11; i < header.size(); ++i) {
+    for (size_t i = 11; i < 11 + indicators; ++i) {
       const std::string value(row.fields[i]);
       if (value == "c" || value == "z" || value == "x") continue;
       int64_t v = 0;
@@ -217,7 +231,11 @@ TEST_F(RoundTest, FullRoundForThreeLasReleasesRegionalAndEnglandTotals) {
     }
     const std::string value(row.fields[cla_column]);
     if (row.fields[9] == "total") {
-      if (level == "National") england_total = value;
+      if (level == "National") {
+        england_total = value;
+        england_sd = std::string(row.fields[cla_sd_column]);
+        england_half_width = std::string(row.fields[cla_half_width_column]);
+      }
       if (level == "Local authority") la_totals[std::string(row.fields[7])] = value;
     }
   }
@@ -253,6 +271,13 @@ TEST_F(RoundTest, FullRoundForThreeLasReleasesRegionalAndEnglandTotals) {
     }
   }
   ASSERT_GT(variance, 0);
+  // The CSV's uncertainty is the released variance's, to three decimals: sd, and the 95%
+  // half-width 1.96 sd + 2.5 (rounding to 5).
+  double sd = 0, half_width = 0;
+  ASSERT_TRUE(absl::SimpleAtod(england_sd, &sd)) << england_sd;
+  ASSERT_TRUE(absl::SimpleAtod(england_half_width, &half_width)) << england_half_width;
+  EXPECT_NEAR(sd, std::sqrt(variance), 5e-4);
+  EXPECT_NEAR(half_width, 1.96 * std::sqrt(variance) + 2.5, 5e-4);
   int64_t england = 0;
   ASSERT_TRUE(absl::SimpleAtoi(england_total, &england)) << england_total;
   EXPECT_LE(std::llabs(england - exact_sum), 2.5 + 8 * std::sqrt(variance))

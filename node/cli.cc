@@ -1,0 +1,423 @@
+// ringfence-node: the LA's node. Reads the LA's SSDA903 exports and sensitive.csv from a
+// local folder, computes the catalogue grid, protects it and sends only protected cells.
+//
+//   ringfence-node validate --data DIR --la CODE --year YYYY [--postcodes FILE]
+//                           [--max-errors N]
+//   ringfence-node preview  --data DIR --la CODE --year YYYY [--postcodes FILE] [--exact]
+//   ringfence-node submit   --data DIR --la CODE --year YYYY [--postcodes FILE]
+//                           --ledger FILE --coordinator HOST:PORT --cert FILE --key FILE
+//                           --ca FILE
+//   ringfence-node budget   --ledger FILE [--policy FILE]
+// validate, preview and submit take [--policy FILE] (docs/policy.md).
+//
+// Exit codes: 0 success; 1 the data, certificate or coordinator refused the run (message on
+// stderr, nothing sent); 2 usage error.
+//
+// Privacy: row-level data is read here and never written anywhere; the exact grid is printed
+// only by `preview --exact`, on the LA's own terminal. `validate` prints data errors (which
+// quote offending values) and table row counts, on the LA's own terminal only; it computes
+// no cell. `submit` sends only what
+// node::BuildSubmitRequest builds from the protected grid.
+#include "base/cli.h"
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "catalogue/catalogue.h"
+#include "catalogue/la_registry.h"
+#include "crypto/identity.h"
+#include "crypto/random_source.h"
+#include "crypto/tls_credentials.h"
+#include "grpcpp/create_channel.h"
+#include "node/budget_report.h"
+#include "node/cli.h"
+#include "node/grid.h"
+#include "node/ledger.h"
+#include "node/loader.h"
+#include "node/preview.h"
+#include "node/protect.h"
+#include "node/round.h"
+#include "node/ssda903_schema.h"
+#include "node/submit_client.h"
+#include "policy/policy.h"
+
+namespace ringfence::node {
+namespace {
+
+constexpr char kYearHelp[] = "collection year Y: the year ending 31 March Y";
+
+base::FlagSpec DataFlag() {
+  return {"data", "DIR", "folder of the LA's SSDA903 CSV exports and sensitive.csv", true, ""};
+}
+base::FlagSpec LaFlag() { return {"la", "CODE", "the LA's new code, e.g. E09000033", true, ""}; }
+base::FlagSpec YearFlag() { return {"year", "YYYY", kYearHelp, true, ""}; }
+base::FlagSpec MaxErrorsFlag() {
+  return {"max-errors", "N", "list at most N data errors before stopping", false, "50"};
+}
+base::FlagSpec PostcodesFlag() {
+  return {"postcodes", "FILE",
+          "postcode table (pcd,oseast1m,osnrth1m,utla; an NSPL extract); default: the one in "
+          "--data, if any",
+          false, ""};
+}
+base::FlagSpec PolicyFlag() {
+  return {"policy", "FILE",
+          "the Ringfence policy (textproto, docs/policy.md); its data_quality section says which "
+          "classes of bad rows may be quarantined. Without it every data error stops the run",
+          false, ""};
+}
+base::FlagSpec LedgerFlag() {
+  return {"ledger", "FILE",
+          "the node's privacy ledger (SQLite; created if missing): every spend of privacy "
+          "budget and the protected cells it paid for",
+          true, ""};
+}
+
+const base::CommandSpec& PreviewSpec() {
+  static const base::CommandSpec* spec = new base::CommandSpec{
+      "ringfence-node preview --data DIR --la CODE --year YYYY [--postcodes FILE] [--exact]",
+      "Validates the LA's exports and prints the grid, one line per cell in catalogue order.\n"
+      "With --exact: the exact counts (indicator,breakdown,group,value). They are for the LA's\n"
+      "own eyes and are never sent anywhere. Without --exact: one illustrative protected draw\n"
+      "(value, or c when suppressed) beside the noise scale, so the LA can see what protection\n"
+      "costs on its own data; a submission draws its own noise.",
+      {DataFlag(),
+       LaFlag(),
+       YearFlag(),
+       PostcodesFlag(),
+       PolicyFlag(),
+       {"exact", "", "print exact counts (local only)", false, ""},
+       MaxErrorsFlag()}};
+  return *spec;
+}
+
+const base::CommandSpec& SubmitSpec() {
+  static const base::CommandSpec* spec = new base::CommandSpec{
+      "ringfence-node submit --data DIR --la CODE --year YYYY [--postcodes FILE] --ledger FILE "
+      "--coordinator HOST:PORT --cert FILE --key FILE --ca FILE [--policy FILE]",
+      "Validates the LA's exports, computes the grid, adds discrete Gaussian noise, suppresses\n"
+      "noisy values below 10 and rounds the rest to the nearest 5, records the spend and the\n"
+      "protected cells in the ledger, and only then sends them to the coordinator over mutual\n"
+      "TLS. A round already in the ledger is never recomputed: its recorded cells are resent.\n"
+      "A round that would exceed the year's budget is refused. Any data error stops the run\n"
+      "before anything is computed or sent.",
+      {DataFlag(),
+       LaFlag(),
+       YearFlag(),
+       PostcodesFlag(),
+       PolicyFlag(),
+       LedgerFlag(),
+       {"coordinator", "HOST:PORT", "the coordinator's address", true, ""},
+       {"cert", "FILE", "this LA's client certificate (urn:ringfence:la:CODE)", true, ""},
+       {"key", "FILE", "its private key", true, ""},
+       {"ca", "FILE", "the CA certificate that signed the coordinator's certificate", true, ""},
+       MaxErrorsFlag(),
+       {"timeout-seconds", "N", "deadline for the submission call", false, "30"}}};
+  return *spec;
+}
+
+const base::CommandSpec& BudgetSpec() {
+  static const base::CommandSpec* spec = new base::CommandSpec{
+      "ringfence-node budget --ledger FILE [--policy FILE]",
+      "Shows, per LA and collection year, the privacy budget spent and left (zCDP rho, and\n"
+      "epsilon at the policy's display delta), and every round recorded: when, what it spent,\n"
+      "and whether the coordinator acknowledged it. Reads the ledger only; never changes it.",
+      {LedgerFlag(), PolicyFlag()}};
+  return *spec;
+}
+
+const base::CommandSpec& ValidateSpec() {
+  static const base::CommandSpec* spec = new base::CommandSpec{
+      "ringfence-node validate --data DIR --la CODE --year YYYY [--postcodes FILE] "
+      "[--max-errors N]",
+      "Checks the LA's exports strictly, as preview and submit do, and lists every problem\n"
+      "(up to --max-errors) as file:line: FIELD: message, without computing anything. Exits 0\n"
+      "and prints one line with the tables and row counts found when the data is clean, 1 when\n"
+      "it has errors. With --policy, errors of the classes the policy quarantines do not stop a\n"
+      "round: they are listed in a quarantine report (what a round would leave out) and the\n"
+      "exit code is 0 if no other error remains. Nothing is sent.",
+      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(), PolicyFlag(), MaxErrorsFlag()}};
+  return *spec;
+}
+
+void PrintTopHelp() {
+  std::cout << "usage: ringfence-node <command> [flags]\n\n"
+               "The Ringfence node an LA runs over its own SSDA903 exports. Row-level data never\n"
+               "leaves it; only protected aggregates are sent.\n\n"
+               "commands:\n"
+               "  validate  check the data and list every problem; compute nothing\n"
+               "  preview   validate the data and print the grid (exact or protected)\n"
+               "  submit    compute, protect and send the grid to the coordinator\n"
+               "  budget    show the privacy budget spent and left, from the ledger\n\n"
+               "Run 'ringfence-node <command> --help' for a command's flags.\n";
+}
+
+struct Common {
+  std::string data;
+  std::string postcodes;
+  std::string la;
+  int year = 0;
+  int max_errors = 50;
+  policy::Policy policy = policy::DefaultPolicy();  // --policy, or the built-in defaults
+};
+
+// Loads --policy if given. Returns 0, or the exit code after printing why.
+int ReadPolicy(const base::ParsedFlags& flags, policy::Policy* out) {
+  if (!flags.Has("policy")) return 0;
+  auto policy = policy::LoadPolicyFile(flags.Get("policy"));
+  if (!policy.ok()) {
+    std::cerr << "ringfence-node: --policy: " << policy.status().message() << "\n";
+    return 1;
+  }
+  *out = *std::move(policy);
+  return 0;
+}
+
+// Returns 0 on success, else the exit code (after printing why).
+int ReadCommon(const base::ParsedFlags& flags, Common* out) {
+  out->data = flags.Get("data");
+  out->postcodes = flags.Get("postcodes");
+  out->la = flags.Get("la");
+  if (catalogue::FindLocalAuthority(out->la) == nullptr) {
+    std::cerr << "ringfence-node: --la: '" << out->la
+              << "' is not a known LA code (expected e.g. E09000033)\n";
+    return 2;
+  }
+  auto year = flags.GetInt("year", catalogue::kFirstYear, catalogue::kLastYear);
+  auto max_errors = flags.GetInt("max-errors", 1, 100000);
+  for (const absl::Status& s : {year.status(), max_errors.status()}) {
+    if (!s.ok()) {
+      std::cerr << "ringfence-node: " << s.message() << "\n";
+      return 2;
+    }
+  }
+  out->year = static_cast<int>(*year);
+  out->max_errors = static_cast<int>(*max_errors);
+  return ReadPolicy(flags, &out->policy);
+}
+
+PrivacyBudget GridBudget(const policy::PrivacyPolicy& p) {
+  PrivacyBudget b;
+  b.rho_numerator = p.rho_per_round.numerator;
+  b.rho_denominator = p.rho_per_round.denominator;
+  return b;
+}
+
+LoadOptions MakeLoadOptions(const Common& c) {
+  LoadOptions opts;
+  opts.dir = c.data;
+  opts.la_code = c.la;
+  opts.year = c.year;
+  opts.max_errors = c.max_errors;
+  opts.postcodes_path = c.postcodes;
+  opts.quarantinable = c.policy.quarantinable;
+  return opts;
+}
+
+// Loads and computes; the status carries the data errors on failure. A quarantine report, if
+// any, goes to stderr (the LA's own terminal: it quotes rows of the LA's files).
+absl::StatusOr<std::vector<int64_t>> ExactGrid(const Common& c) {
+  ValidationReport report;
+  QuarantineReport quarantine;
+  auto data = LoadLaFolder(MakeLoadOptions(c), &report, &quarantine);
+  if (!data.ok()) return data.status();
+  if (!quarantine.empty()) std::cerr << quarantine.ToString() << "\n";
+  return ComputeExactGrid(*data, c.year);
+}
+
+// "Header 120 rows (header.csv), Episodes 340 rows (episodes.csv), ..., absent: OC2, ...".
+std::string TableSummary(const LaData& data) {
+  std::vector<std::string> found;
+  std::vector<std::string> absent;
+  for (const TableSchema& s : AllTableSchemas()) {
+    const TableSource& src = data.source(s.table);
+    if (src.file.empty()) {
+      absent.push_back(s.name);
+    } else {
+      found.push_back(
+          absl::StrCat(s.name, " ", src.rows, src.rows == 1 ? " row (" : " rows (", src.file, ")"));
+    }
+  }
+  std::string out = absl::StrJoin(found, ", ");
+  if (!absent.empty()) absl::StrAppend(&out, "; absent: ", absl::StrJoin(absent, ", "));
+  return out;
+}
+
+int RunValidate(const std::vector<std::string>& args) {
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence-node validate", ValidateSpec(), args, &parsed)) {
+    return *rc;
+  }
+  const base::ParsedFlags* flags = &parsed;
+  Common c;
+  if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
+  ValidationReport report;
+  QuarantineReport quarantine;
+  auto data = LoadLaFolder(MakeLoadOptions(c), &report, &quarantine);
+  if (!data.ok()) {
+    // Data errors are in the status message, one per line, with the summary last.
+    std::cerr << data.status().message() << "\n";
+    return 1;
+  }
+  if (quarantine.empty()) {
+    std::cout << c.la << " " << c.year << ": no errors; " << TableSummary(*data) << "\n";
+  } else {
+    std::cout << quarantine.ToString() << "\n"
+              << c.la << " " << c.year << ": no errors that stop a round once the rows above are "
+              << "left out; " << TableSummary(*data) << "\n";
+  }
+  return 0;
+}
+
+int RunPreview(const std::vector<std::string>& args) {
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence-node preview", PreviewSpec(), args, &parsed)) {
+    return *rc;
+  }
+  const base::ParsedFlags* flags = &parsed;
+  Common c;
+  if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
+  auto grid = ExactGrid(c);
+  if (!grid.ok()) {
+    std::cerr << grid.status().message() << "\n";
+    return 1;
+  }
+  if (flags->Has("exact")) {
+    std::cout << FormatExactPreview(*grid);
+    return 0;
+  }
+  crypto::OpenSslRandomSource rng;
+  auto protected_grid =
+      ProtectGrid(*grid, GridBudget(c.policy.privacy), policy::kDefaultDisclosureRule, rng);
+  if (!protected_grid.ok()) {
+    std::cerr << "ringfence-node: " << protected_grid.status().message() << "\n";
+    return 1;
+  }
+  const auto& keys = catalogue::GridCells();
+  std::cout << "indicator,breakdown,group,value,noise_sd,ci95_half_width\n";
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const auto& cell = protected_grid->cells[i];
+    std::cout << absl::StrFormat(
+        "%s,%s,%s,%s,%.2f,%.2f\n", keys[i].indicator, keys[i].breakdown, keys[i].group,
+        cell.published.suppressed ? "c" : absl::StrCat(cell.published.value),
+        protected_grid->noise_sd(), protected_grid->ci95_half_width());
+  }
+  std::cerr << "ringfence-node: illustrative protected values (rho per round "
+            << c.policy.privacy.rho_per_round.ToString()
+            << "); nothing is recorded or sent, and a submission draws its own noise\n";
+  return 0;
+}
+
+int RunSubmit(const std::vector<std::string>& args, RoundHooks* hooks) {
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence-node submit", SubmitSpec(), args, &parsed)) {
+    return *rc;
+  }
+  const base::ParsedFlags* flags = &parsed;
+  Common c;
+  if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
+  auto timeout = flags->GetInt("timeout-seconds", 1, 3600);
+  if (!timeout.ok()) {
+    std::cerr << "ringfence-node submit: " << timeout.status().message() << "\n";
+    return 2;
+  }
+
+  // Certificates first: a misconfigured node should fail before touching the data.
+  auto tls = crypto::LoadTlsMaterial(flags->Get("ca"), flags->Get("cert"), flags->Get("key"));
+  if (!tls.ok()) {
+    std::cerr << "ringfence-node submit: " << tls.status().message() << "\n";
+    return 1;
+  }
+  auto identity = crypto::IdentityFromCertificate(tls->cert_pem);
+  if (!identity.ok()) {
+    std::cerr << "ringfence-node submit: " << flags->Get("cert") << ": "
+              << identity.status().message() << "\n";
+    return 1;
+  }
+  if (identity->kind != crypto::PartyKind::kLocalAuthority || identity->la_code != c.la) {
+    std::cerr << "ringfence-node submit: " << flags->Get("cert") << " identifies "
+              << crypto::DescribeIdentity(*identity) << ", not LA " << c.la << "\n";
+    return 1;
+  }
+
+  SubmitRoundOptions options;
+  options.la_code = c.la;
+  options.year = c.year;
+  options.privacy = c.policy.privacy;
+  options.ledger_path = flags->Get("ledger");
+  options.timeout = absl::Seconds(*timeout);
+  crypto::OpenSslRandomSource rng;
+  RoundHooks production;  // no-ops; only the test-only crash harness passes its own
+  RoundHooks& h = hooks != nullptr ? *hooks : production;
+  auto channel = h.CreateChannel(flags->Get("coordinator"), crypto::MakeChannelCredentials(*tls));
+  auto result = RunSubmitRound(
+      options, [&c] { return ExactGrid(c); }, rng, std::move(channel), hooks);
+  if (!result.ok()) {
+    const absl::Status& s = result.status();
+    if (s.code() == absl::StatusCode::kInvalidArgument) {
+      // Data errors: one per line, with the summary last.
+      std::cerr << s.message() << "\nringfence-node submit: nothing was sent\n";
+    } else {
+      std::cerr << "ringfence-node submit: " << absl::StatusCodeToString(s.code()) << ": "
+                << s.message() << "\n";
+    }
+    return 1;
+  }
+  const YearSpend& y = result->year;
+  std::cout << absl::StrFormat(
+      "%s %d: %s %d protected cells%s; receipt %s; privacy budget spent %s of %s zCDP for %d\n",
+      c.la, c.year, result->resent ? "resent the recorded" : "submitted",
+      result->request.cells_size(),
+      result->response.already_stored() ? " (the coordinator already had them)" : "",
+      result->response.receipt(), FormatRho(y.spent), FormatRho(y.budget), c.year);
+  return 0;
+}
+
+int RunBudget(const std::vector<std::string>& args) {
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence-node budget", BudgetSpec(), args, &parsed)) {
+    return *rc;
+  }
+  policy::Policy policy = policy::DefaultPolicy();
+  if (int rc = ReadPolicy(parsed, &policy); rc != 0) return rc;
+  auto ledger = Ledger::OpenReadOnly(parsed.Get("ledger"));
+  if (!ledger.ok()) {
+    std::cerr << "ringfence-node budget: " << ledger.status().message() << "\n";
+    return 1;
+  }
+  auto spending = (*ledger)->Spending();
+  if (!spending.ok()) {
+    std::cerr << "ringfence-node budget: " << spending.status().message() << "\n";
+    return 1;
+  }
+  std::cout << FormatBudgetReport(*spending, policy.privacy.display_delta);
+  return 0;
+}
+
+int Dispatch(int argc, char** argv, RoundHooks* hooks) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+      std::string(argv[1]) == "help") {
+    PrintTopHelp();
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "validate") return RunValidate(args);
+  if (command == "preview") return RunPreview(args);
+  if (command == "submit") return RunSubmit(args, hooks);
+  if (command == "budget") return RunBudget(args);
+  std::cerr << "ringfence-node: unknown command '" << command << "'; see --help\n";
+  return 2;
+}
+
+}  // namespace
+
+int NodeMain(int argc, char** argv, RoundHooks* hooks) { return Dispatch(argc, argv, hooks); }
+
+}  // namespace ringfence::node
