@@ -16,6 +16,9 @@
 //     the same suppress-then-round rule (policy/disclosure.h) is applied. Noise
 //     has mean 0, so sums are unbiased; their noise variance is the exact sum
 //     of the LAs' variances.
+//   * Each cell's noise SD and 95% interval half-width (NoiseUncertaintyOf)
+//     are functions of public parameters only (variance, rounding base), never
+//     of a value.
 // What a recipient may see of the table is decided afterwards
 // (WithholdSensitive now, the firewall policy later).
 //
@@ -59,7 +62,7 @@ struct NoiseParameters {
 // One cell as the node protected it.
 struct ProtectedCell {
   catalogue::CellKey key;
-  int64_t noisy_value = 0;  // exact count + noise; never released at LA level
+  int64_t noisy_value = 0;           // exact count + noise; never released at LA level
   policy::PublishedValue published;  // the node's LA-level decision
 };
 
@@ -69,8 +72,7 @@ struct Submission {
   int year = 0;
   unsigned catalogue_version = 0;
   NoiseParameters noise;
-  policy::DisclosureRule
-      rule;  // the node's suppression threshold and rounding base
+  policy::DisclosureRule rule;  // the node's suppression threshold and rounding base
   std::vector<ProtectedCell> cells;
 };
 
@@ -112,9 +114,35 @@ struct ReleasedCell {
   std::string la_name;
   catalogue::CellKey key;
   policy::PublishedValue published;
-  Rational noise_variance;  // of the value before rounding
+  Rational noise_variance;  // of the value before rounding; the source of truth
   int contributing_las = 0;
+  // Derived from noise_variance and the rounding base by NoiseUncertaintyOf.
+  double noise_sd = 0;
+  double ci95_half_width = 0;
 };
+
+// The normal quantile of a two-sided 95% interval.
+inline constexpr double kCi95NormalQuantile = 1.96;
+
+// The uncertainty that a released value carries from noise and rounding.
+struct NoiseUncertainty {
+  double sd = 0;               // sqrt(variance)
+  double ci95_half_width = 0;  // kCi95NormalQuantile * sd + rounding_base / 2
+};
+
+// The uncertainty of a value whose noise has variance `variance` (one LA's
+// discrete Gaussian, or the sum of independent ones, whose variances add) and
+// which was then rounded to a multiple of `rounding_base`:
+//   sd              = sqrt(variance.numerator / variance.denominator)
+//   ci95_half_width = 1.96 * sd + rounding_base / 2
+// so that value +/- ci95_half_width is a 95% interval for the exact count
+// ("noise and rounding"). It is a normal approximation to the noise, with the
+// largest rounding error added on top; at these scales it is conservative: a
+// discrete Gaussian's variance is at most its parameter sigma^2, and an integer
+// rounded to a multiple of b moves by at most floor(b/2) <= b/2.
+// INVALID_ARGUMENT for a zero denominator or a rounding base below 1.
+absl::StatusOr<NoiseUncertainty> NoiseUncertaintyOf(const Rational& variance,
+                                                    int64_t rounding_base);
 
 struct ReleaseTable {
   int year = 0;
@@ -129,12 +157,13 @@ struct ReleaseTable {
 // catalogue::AllRegions() order, then each submitting LA in registry order;
 // within a geography, cells in catalogue order. Regional and England values are
 // policy::ApplyDisclosureRule(kDefaultDisclosureRule, sum of noisy values).
+// Every cell, suppressed or not, carries NoiseUncertaintyOf(its variance, the
+// rounding base of kDefaultDisclosureRule, which every valid submission uses).
 //
 // Errors: NOT_FOUND when `submissions` is empty; INVALID_ARGUMENT for an
 // invalid submission, a submission for another year, or two submissions from
 // one LA; INTERNAL if a summed noise variance does not fit in uint64.
-absl::StatusOr<ReleaseTable> Combine(
-    int year, const std::vector<Submission>& submissions);
+absl::StatusOr<ReleaseTable> Combine(int year, const std::vector<Submission>& submissions);
 
 // Drops every cell whose breakdown is marked sensitive in the catalogue, or is
 // not in the catalogue at all.

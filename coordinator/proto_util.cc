@@ -36,8 +36,7 @@ v1::GeographicLevel LevelToProto(GeographicLevel level) {
 
 }  // namespace
 
-absl::StatusOr<Submission> SubmissionFromProto(
-    const v1::SubmitRequest& request) {
+absl::StatusOr<Submission> SubmissionFromProto(const v1::SubmitRequest& request) {
   Submission s;
   s.la_code = request.la_code();
   s.year = request.year();
@@ -52,8 +51,7 @@ absl::StatusOr<Submission> SubmissionFromProto(
       s.noise.mechanism = NoiseMechanism::kUnspecified;
       break;
   }
-  s.noise.variance =
-      Rational{noise.variance_numerator(), noise.variance_denominator()};
+  s.noise.variance = Rational{noise.variance_numerator(), noise.variance_denominator()};
   s.noise.rho = Rational{noise.rho_numerator(), noise.rho_denominator()};
   s.rule.suppression_threshold = noise.suppression_threshold();
   s.rule.rounding_base = noise.rounding_base();
@@ -112,20 +110,20 @@ v1::ReleaseResponse ReleaseTableToProto(const ReleaseTable& table) {
     rc->set_noise_variance_numerator(c.noise_variance.numerator);
     rc->set_noise_variance_denominator(c.noise_variance.denominator);
     rc->set_contributing_las(c.contributing_las);
+    rc->set_noise_sd(c.noise_sd);
+    rc->set_ci95_half_width(c.ci95_half_width);
   }
   return out;
 }
 
-absl::StatusOr<std::string> SerializeDeterministically(
-    const google::protobuf::MessageLite& m) {
+absl::StatusOr<std::string> SerializeDeterministically(const google::protobuf::MessageLite& m) {
   std::string out;
   {
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
     if (!m.SerializeToCodedStream(&coded) || coded.HadError()) {
-      return absl::InternalError(
-          absl::StrCat("cannot serialise ", m.GetTypeName()));
+      return absl::InternalError(absl::StrCat("cannot serialise ", m.GetTypeName()));
     }
   }  // the coded stream flushes into `out` when it goes out of scope
   return out;

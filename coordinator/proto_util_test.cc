@@ -1,5 +1,6 @@
 #include "coordinator/proto_util.h"
 
+#include <cmath>
 #include <string>
 
 #include "base/testing/status_matchers.h"
@@ -26,8 +27,7 @@ ringfence::v1::SubmitRequest ValidRequest() {
   noise->set_variance_denominator(2);
   noise->set_rho_numerator(1);
   noise->set_rho_denominator(10);
-  noise->set_suppression_threshold(
-      policy::kDefaultDisclosureRule.suppression_threshold);
+  noise->set_suppression_threshold(policy::kDefaultDisclosureRule.suppression_threshold);
   noise->set_rounding_base(policy::kDefaultDisclosureRule.rounding_base);
   int64_t v = 3;
   for (const catalogue::CellKey& k : catalogue::GridCells()) {
@@ -36,8 +36,7 @@ ringfence::v1::SubmitRequest ValidRequest() {
     c->mutable_key()->set_breakdown(k.breakdown);
     c->mutable_key()->set_group(k.group);
     c->set_noisy_value(v);
-    policy::PublishedValue p =
-        policy::ApplyDisclosureRule(policy::kDefaultDisclosureRule, v);
+    policy::PublishedValue p = policy::ApplyDisclosureRule(policy::kDefaultDisclosureRule, v);
     c->set_suppressed(p.suppressed);
     c->set_rounded_value(p.value);
     v += 13;
@@ -62,22 +61,17 @@ TEST(SubmissionFromProtoTest, ConvertsAValidRequestAndRoundTrips) {
 TEST(SubmissionFromProtoTest, ValidatesWhatItConverts) {
   ringfence::v1::SubmitRequest r = ValidRequest();
   r.mutable_cells(1)->set_rounded_value(16);  // the unrounded noisy value
-  EXPECT_THAT(
-      SubmissionFromProto(r),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cla/sex/male")));
+  EXPECT_THAT(SubmissionFromProto(r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cla/sex/male")));
 }
 
 TEST(SubmissionFromProtoTest, RefusesUnknownOrUnsetMechanism) {
   ringfence::v1::SubmitRequest r = ValidRequest();
-  r.mutable_noise()->set_mechanism(
-      static_cast<ringfence::v1::NoiseParams::Mechanism>(7));
+  r.mutable_noise()->set_mechanism(static_cast<ringfence::v1::NoiseParams::Mechanism>(7));
   EXPECT_THAT(SubmissionFromProto(r),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("DISCRETE_GAUSSIAN")));
-  r.mutable_noise()->set_mechanism(
-      ringfence::v1::NoiseParams::MECHANISM_UNSPECIFIED);
-  EXPECT_THAT(SubmissionFromProto(r),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DISCRETE_GAUSSIAN")));
+  r.mutable_noise()->set_mechanism(ringfence::v1::NoiseParams::MECHANISM_UNSPECIFIED);
+  EXPECT_THAT(SubmissionFromProto(r), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(SubmissionFromProtoTest, RefusesAnEmptyRequest) {
@@ -94,8 +88,7 @@ TEST(SerializeDeterministicallyTest, EqualMessagesGiveEqualBytes) {
   EXPECT_FALSE(a->empty());
   ringfence::v1::SubmitRequest parsed;
   ASSERT_TRUE(parsed.ParseFromString(*a));
-  EXPECT_EQ(parsed.cells_size(),
-            static_cast<int>(catalogue::GridCells().size()));
+  EXPECT_EQ(parsed.cells_size(), static_cast<int>(catalogue::GridCells().size()));
   ringfence::v1::SubmitRequest other = ValidRequest();
   other.mutable_cells(0)->set_noisy_value(4);
   EXPECT_NE(*SerializeDeterministically(other), *a);
@@ -116,6 +109,8 @@ TEST(ReleaseTableToProtoTest, CopiesEveryField) {
   c.published = {false, 45};
   c.noise_variance = {9, 2};
   c.contributing_las = 1;
+  c.noise_sd = std::sqrt(4.5);
+  c.ci95_half_width = 1.96 * std::sqrt(4.5) + 2.5;
   t.cells.push_back(c);
   c.level = GeographicLevel::kNational;
   c.published = {true, 0};
@@ -135,6 +130,8 @@ TEST(ReleaseTableToProtoTest, CopiesEveryField) {
   EXPECT_EQ(rc.noise_variance_numerator(), 9u);
   EXPECT_EQ(rc.noise_variance_denominator(), 2u);
   EXPECT_EQ(rc.contributing_las(), 1);
+  EXPECT_EQ(rc.noise_sd(), std::sqrt(4.5));
+  EXPECT_EQ(rc.ci95_half_width(), 1.96 * std::sqrt(4.5) + 2.5);
   EXPECT_EQ(p.cells(1).level(), ringfence::v1::NATIONAL);
   EXPECT_TRUE(p.cells(1).suppressed());
   EXPECT_EQ(p.cells(1).value(), 0);

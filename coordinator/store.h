@@ -30,8 +30,9 @@
 // FAILED_PRECONDITION for a schema this build does not know.
 //
 // Thread-safe: one connection, serialised by an internal mutex. Several
-// processes may open the same file (SQLite's locking and the busy timeout
-// arbitrate), though one coordinator per database is the intended deployment.
+// processes may open the same file, a brand-new one included, at the same
+// moment (SQLite's locking and the busy timeout arbitrate), though one
+// coordinator per database is the intended deployment.
 #ifndef RINGFENCE_COORDINATOR_STORE_H_
 #define RINGFENCE_COORDINATOR_STORE_H_
 
@@ -56,7 +57,8 @@ inline constexpr int kStoreSchemaVersion = 1;
 
 struct StoreOptions {
   // How long a statement waits for another connection's lock before failing
-  // UNAVAILABLE.
+  // UNAVAILABLE. Open also retries the switch to WAL mode for this long (SQLite
+  // does not apply the busy timeout to it).
   int busy_timeout_ms = 5000;
   // If > 0, caps the database at this many pages (PRAGMA max_page_count): an
   // operator's bound on the file size, and how tests simulate a full disk. 0
@@ -68,9 +70,8 @@ struct StoredSubmission {
   std::string la_code;
   int year = 0;
   unsigned catalogue_version = 0;
-  std::string receipt;  // lower-case hex SHA-256 of request_bytes
-  std::string
-      request_bytes;  // deterministic serialisation of the SubmitRequest
+  std::string receipt;        // lower-case hex SHA-256 of request_bytes
+  std::string request_bytes;  // deterministic serialisation of the SubmitRequest
   absl::Time received_at;
 };
 
@@ -83,8 +84,8 @@ class SubmissionStore {
  public:
   // Opens (creating if absent) the database at `path`. Errors as above, naming
   // `path`.
-  static absl::StatusOr<std::unique_ptr<SubmissionStore>> Open(
-      const std::string& path, const StoreOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<SubmissionStore>> Open(const std::string& path,
+                                                               const StoreOptions& options = {});
 
   ~SubmissionStore();
   SubmissionStore(const SubmissionStore&) = delete;
@@ -96,8 +97,7 @@ class SubmissionStore {
   // arrival); ALREADY_EXISTS when they hold different bytes. The caller has
   // validated the submission.
   absl::StatusOr<InsertResult> Insert(absl::string_view la_code, int year,
-                                      unsigned catalogue_version,
-                                      absl::string_view request_bytes,
+                                      unsigned catalogue_version, absl::string_view request_bytes,
                                       absl::Time received_at);
 
   // Every submission for `year`, ordered by LA code; empty if none. INTERNAL if
@@ -113,8 +113,7 @@ class SubmissionStore {
 
   const std::string path_;
   absl::Mutex mu_;
-  sqlite3* const
-      db_;  // owned; every use holds mu_ (sqlite3_errmsg is per connection)
+  sqlite3* const db_;  // owned; every use holds mu_ (sqlite3_errmsg is per connection)
 };
 
 }  // namespace ringfence::coordinator

@@ -34,14 +34,12 @@ class StoreTest : public ::testing::Test {
     path_ = dir_ + "/coordinator.db";
   }
   void TearDown() override {
-    for (const char* suffix : {"", "-wal", "-shm"})
-      ::unlink((path_ + suffix).c_str());
+    for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path_ + suffix).c_str());
     ::rmdir(dir_.c_str());
   }
 
   std::unique_ptr<SubmissionStore> OpenOrDie(const StoreOptions& options = {}) {
-    absl::StatusOr<std::unique_ptr<SubmissionStore>> store =
-        SubmissionStore::Open(path_, options);
+    absl::StatusOr<std::unique_ptr<SubmissionStore>> store = SubmissionStore::Open(path_, options);
     EXPECT_THAT(store, IsOk());
     return store.ok() ? std::move(*store) : nullptr;
   }
@@ -52,13 +50,11 @@ class StoreTest : public ::testing::Test {
     EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     std::string out;
     auto cb = [](void* p, int n, char** values, char**) {
-      if (n > 0 && values[0] != nullptr)
-        *static_cast<std::string*>(p) = values[0];
+      if (n > 0 && values[0] != nullptr) *static_cast<std::string*>(p) = values[0];
       return 0;
     };
     char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), cb, &out, &err), SQLITE_OK)
-        << (err ? err : "");
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), cb, &out, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_free(err);
     sqlite3_close(db);
     return out;
@@ -76,16 +72,14 @@ TEST_F(StoreTest, CreatesAVersionedSchemaInWalMode) {
   EXPECT_EQ(store->path(), path_);
   EXPECT_EQ(RawQuery("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawQuery("PRAGMA user_version"), absl::StrCat(kStoreSchemaVersion));
-  EXPECT_EQ(RawQuery("SELECT name FROM sqlite_schema WHERE type='table'"),
-            "submissions");
+  EXPECT_EQ(RawQuery("SELECT name FROM sqlite_schema WHERE type='table'"), "submissions");
 }
 
 TEST_F(StoreTest, StoresAndLoadsASubmission) {
   auto store = OpenOrDie();
   ASSERT_NE(store, nullptr);
   const std::string bytes("grid\0bytes", 10);
-  absl::StatusOr<InsertResult> r =
-      store->Insert("E09000033", 2025, 1, bytes, kT0);
+  absl::StatusOr<InsertResult> r = store->Insert("E09000033", 2025, 1, bytes, kT0);
   ASSERT_THAT(r, IsOk());
   EXPECT_FALSE(r->already_stored);
   EXPECT_EQ(r->receipt, crypto::Sha256Hex(bytes));
@@ -101,8 +95,7 @@ TEST_F(StoreTest, StoresAndLoadsASubmission) {
   EXPECT_EQ(s.receipt, r->receipt);
   EXPECT_EQ(s.request_bytes, bytes);
   EXPECT_EQ(s.received_at, kT0);
-  EXPECT_EQ(RawQuery("SELECT received_at FROM submissions"),
-            "2025-06-15T15:06:40+00:00");
+  EXPECT_EQ(RawQuery("SELECT received_at FROM submissions"), "2025-06-15T15:06:40+00:00");
 }
 
 TEST_F(StoreTest, IdenticalResendIsAlreadyStoredAndKeepsTheFirstArrival) {
@@ -124,12 +117,10 @@ TEST_F(StoreTest, DifferentGridForTheSameLaAndYearIsAlreadyExists) {
   auto store = OpenOrDie();
   ASSERT_NE(store, nullptr);
   ASSERT_THAT(store->Insert("E09000033", 2025, 1, "grid one", kT0), IsOk());
-  EXPECT_THAT(
-      store->Insert("E09000033", 2025, 1, "grid two", kT0),
-      StatusIs(
-          absl::StatusCode::kAlreadyExists,
-          HasSubstr("E09000033 already submitted a different grid for 2025; a "
-                    "round is released once")));
+  EXPECT_THAT(store->Insert("E09000033", 2025, 1, "grid two", kT0),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("E09000033 already submitted a different grid for 2025; a "
+                                 "round is released once")));
   auto rows = store->LoadYear(2025);
   ASSERT_THAT(rows, IsOk());
   ASSERT_EQ(rows->size(), 1u);
@@ -164,20 +155,16 @@ TEST_F(StoreTest, SubmissionsSurviveReopening) {
   ASSERT_THAT(rows, IsOk());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].request_bytes, "grid");
-  absl::StatusOr<InsertResult> again =
-      store->Insert("E09000033", 2025, 1, "grid", kT0);
+  absl::StatusOr<InsertResult> again = store->Insert("E09000033", 2025, 1, "grid", kT0);
   ASSERT_THAT(again, IsOk());
   EXPECT_TRUE(again->already_stored);
 }
 
 TEST_F(StoreTest, AFileThatIsNotADatabaseIsAClearError) {
-  {
-    std::ofstream(path_)
-        << "this is not an SQLite database, just some text long enough\n";
-  }
-  EXPECT_THAT(SubmissionStore::Open(path_),
-              StatusIs(absl::StatusCode::kInternal,
-                       AllOf(HasSubstr(path_), HasSubstr("not a database"))));
+  { std::ofstream(path_) << "this is not an SQLite database, just some text long enough\n"; }
+  EXPECT_THAT(
+      SubmissionStore::Open(path_),
+      StatusIs(absl::StatusCode::kInternal, AllOf(HasSubstr(path_), HasSubstr("not a database"))));
 }
 
 TEST_F(StoreTest, AMissingFolderIsUnavailableNamingTheFile) {
@@ -189,28 +176,23 @@ TEST_F(StoreTest, AMissingFolderIsUnavailableNamingTheFile) {
 TEST_F(StoreTest, ANewerSchemaVersionIsRefused) {
   { auto store = OpenOrDie(); }
   RawQuery("PRAGMA user_version=99");
-  EXPECT_THAT(
-      SubmissionStore::Open(path_),
-      StatusIs(absl::StatusCode::kFailedPrecondition,
-               AllOf(HasSubstr(path_), HasSubstr("schema version 99"))));
+  EXPECT_THAT(SubmissionStore::Open(path_),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr(path_), HasSubstr("schema version 99"))));
 }
 
 TEST_F(StoreTest, AForeignSqliteFileIsNotModified) {
   RawQuery("CREATE TABLE other (x INTEGER)");
   EXPECT_THAT(SubmissionStore::Open(path_),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("refusing to modify")));
-  EXPECT_EQ(
-      RawQuery("SELECT count(*) FROM sqlite_schema WHERE name='submissions'"),
-      "0");
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("refusing to modify")));
+  EXPECT_EQ(RawQuery("SELECT count(*) FROM sqlite_schema WHERE name='submissions'"), "0");
 }
 
 TEST_F(StoreTest, AVersionedFileWithoutTheTableIsCorrupt) {
   { auto store = OpenOrDie(); }
   RawQuery("DROP TABLE submissions");
-  EXPECT_THAT(
-      SubmissionStore::Open(path_),
-      StatusIs(absl::StatusCode::kInternal, HasSubstr("no submissions table")));
+  EXPECT_THAT(SubmissionStore::Open(path_),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("no submissions table")));
 }
 
 TEST_F(StoreTest, AFullDatabaseIsUnavailableAndLeavesNoPartialRow) {
@@ -220,8 +202,7 @@ TEST_F(StoreTest, AFullDatabaseIsUnavailableAndLeavesNoPartialRow) {
   ASSERT_NE(store, nullptr);
   const std::string big(200 * 1024, 'x');
   EXPECT_THAT(store->Insert("E09000033", 2025, 1, big, kT0),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       AllOf(HasSubstr(path_), HasSubstr("full"))));
+              StatusIs(absl::StatusCode::kUnavailable, AllOf(HasSubstr(path_), HasSubstr("full"))));
   // The store is still usable and the failed insert left nothing behind.
   EXPECT_THAT(store->Insert("E08000037", 2025, 1, "small", kT0), IsOk());
   auto rows = store->LoadYear(2025);
@@ -241,8 +222,7 @@ TEST_F(StoreTest, ATamperedRowIsReportedNotUsed) {
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(store->LoadYear(2025),
               StatusIs(absl::StatusCode::kInternal,
-                       AllOf(HasSubstr(path_),
-                             HasSubstr("does not match its receipt"))));
+                       AllOf(HasSubstr(path_), HasSubstr("does not match its receipt"))));
 }
 
 TEST_F(StoreTest, ConcurrentIdenticalSubmissionsStoreExactlyOnce) {
@@ -261,8 +241,7 @@ TEST_F(StoreTest, ConcurrentIdenticalSubmissionsStoreExactlyOnce) {
         ++fresh;
       }
       // Distinct LAs in parallel as well.
-      if (!store->Insert(absl::StrCat("E0900000", i), 2025, 1, "x", kT0).ok())
-        ++failed;
+      if (!store->Insert(absl::StrCat("E0900000", i), 2025, 1, "x", kT0).ok()) ++failed;
     });
   }
   for (std::thread& t : threads) t.join();
@@ -272,6 +251,36 @@ TEST_F(StoreTest, ConcurrentIdenticalSubmissionsStoreExactlyOnce) {
   auto rows = store->LoadYear(2025);
   ASSERT_THAT(rows, IsOk());
   EXPECT_EQ(rows->size(), 9u);
+}
+
+// Two stores opening one brand-new file at the same moment stand for two
+// coordinator processes started together. Switching a new file to WAL needs an
+// exclusive lock, and SQLite reports the conflict at once instead of waiting
+// for the busy timeout; Open must retry rather than fail "database is locked".
+TEST_F(StoreTest, TwoStoresOpeningOneNewFileAtOnceBothSucceed) {
+  constexpr int kIterations = 100;
+  for (int i = 0; i < kIterations; ++i) {
+    for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path_ + suffix).c_str());
+    std::atomic<int> ready{0};
+    absl::StatusOr<std::unique_ptr<SubmissionStore>> a, b;
+    auto open = [&](absl::StatusOr<std::unique_ptr<SubmissionStore>>* out) {
+      ++ready;
+      while (ready.load() < 2) {
+      }
+      *out = SubmissionStore::Open(path_);
+    };
+    std::thread ta(open, &a);
+    std::thread tb(open, &b);
+    ta.join();
+    tb.join();
+    ASSERT_THAT(a, IsOk()) << "iteration " << i;
+    ASSERT_THAT(b, IsOk()) << "iteration " << i;
+    // Both see one schema, and a write through one is seen by the other.
+    ASSERT_THAT((*a)->Insert("E09000033", 2025, 1, "grid", kT0), IsOk());
+    auto rows = (*b)->LoadYear(2025);
+    ASSERT_THAT(rows, IsOk()) << "iteration " << i;
+    EXPECT_EQ(rows->size(), 1u) << "iteration " << i;
+  }
 }
 
 TEST_F(StoreTest, TwoConnectionsToOneFileAgree) {

@@ -41,18 +41,15 @@ base::CommandSpec ReleaseSpec() {
       "with a recipient certificate, and writes it as tidy CSV in the DfE "
       "Explore Education "
       "Statistics layout (c = suppressed, z = not applicable, x = not released "
-      "to you).",
+      "to you), with each value's noise SD and 95% interval half-width from noise "
+      "and rounding (columns IND_noise_sd, IND_ci95_half_width).",
       {
           {"coordinator", "HOST:PORT", "coordinator address", true, ""},
           {"cert", "FILE", "recipient certificate (PEM)", true, ""},
           {"key", "FILE", "recipient private key (PEM)", true, ""},
-          {"ca", "FILE",
-           "CA certificate the coordinator's certificate chains to (PEM)", true,
-           ""},
-          {"year", "YYYY", "collection year (the year ending 31 March YYYY)",
-           true, ""},
-          {"out", "FILE.csv", "CSV file to write (replaced atomically)", true,
-           ""},
+          {"ca", "FILE", "CA certificate the coordinator's certificate chains to (PEM)", true, ""},
+          {"year", "YYYY", "collection year (the year ending 31 March YYYY)", true, ""},
+          {"out", "FILE.csv", "CSV file to write (replaced atomically)", true, ""},
           {"timeout-seconds", "N", "deadline for the call", false, "30"},
       }};
 }
@@ -76,20 +73,19 @@ int RunReleaseCommand(const std::vector<std::string>& args) {
   const std::string target = flags->Get("coordinator");
   const std::string out_path = flags->Get("out");
 
-  absl::StatusOr<crypto::TlsMaterial> material = crypto::LoadTlsMaterial(
-      flags->Get("ca"), flags->Get("cert"), flags->Get("key"));
+  absl::StatusOr<crypto::TlsMaterial> material =
+      crypto::LoadTlsMaterial(flags->Get("ca"), flags->Get("cert"), flags->Get("key"));
   if (!material.ok()) return Fail(1, material.status().message());
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-      target, crypto::MakeChannelCredentials(*material), channel_args);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(target, crypto::MakeChannelCredentials(*material), channel_args);
   crypto::ClearSecret(&material->key_pem);
   std::unique_ptr<ringfence::v1::Coordinator::Stub> stub =
       ringfence::v1::Coordinator::NewStub(channel);
 
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(*timeout));
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(*timeout));
   ringfence::v1::ReleaseRequest request;
   request.set_year(static_cast<int>(*year));
   ringfence::v1::ReleaseResponse response;
@@ -103,19 +99,17 @@ int RunReleaseCommand(const std::vector<std::string>& args) {
           "issued by "
           "the coordinator's CA?)";
     }
-    return Fail(
-        1, absl::StrCat("release of ", *year, " from ", target,
-                        " failed: ", absl::StatusCodeToString(status.code()),
-                        ": ", status.message(), hint));
+    return Fail(1, absl::StrCat("release of ", *year, " from ", target,
+                                " failed: ", absl::StatusCodeToString(status.code()), ": ",
+                                status.message(), hint));
   }
   if (response.year() != *year) {
-    return Fail(1, absl::StrCat("the coordinator answered with year ",
-                                response.year(), " for a request for ", *year));
+    return Fail(1, absl::StrCat("the coordinator answered with year ", response.year(),
+                                " for a request for ", *year));
   }
   absl::StatusOr<ReleaseCsv> csv = FormatReleaseCsv(response);
   if (!csv.ok()) {
-    return Fail(1, absl::StrCat("malformed release from ", target, ": ",
-                                csv.status().message()));
+    return Fail(1, absl::StrCat("malformed release from ", target, ": ", csv.status().message()));
   }
   absl::Status written = base::WriteFileAtomically(out_path, csv->text);
   if (!written.ok()) return Fail(1, written.message());

@@ -61,12 +61,10 @@ class ReleaseCommandTest : public ::testing::Test {
     std::string tmpl = ::testing::TempDir() + "/release_command_test_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
-    absl::StatusOr<coordinator::testing::TestPki> pki =
-        coordinator::testing::TestPki::Create();
+    absl::StatusOr<coordinator::testing::TestPki> pki = coordinator::testing::TestPki::Create();
     ASSERT_THAT(pki, IsOk());
     pki_ = std::make_unique<coordinator::testing::TestPki>(*std::move(pki));
-    ASSERT_THAT(base::WriteFileAtomically(Path("ca.pem"), pki_->ca().cert_pem),
-                IsOk());
+    ASSERT_THAT(base::WriteFileAtomically(Path("ca.pem"), pki_->ca().cert_pem), IsOk());
     WriteClient("recipient", crypto::RecipientUri("dfe_analyst", "alice"));
     WriteClient("la", crypto::LaUri(kWestminster));
 
@@ -74,53 +72,43 @@ class ReleaseCommandTest : public ::testing::Test {
         coordinator::SubmissionStore::Open(Path("coordinator.db"));
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    service_ = std::make_unique<coordinator::CoordinatorServiceImpl>(
-        store_.get(), [](absl::string_view) {});
+    service_ = std::make_unique<coordinator::CoordinatorServiceImpl>(store_.get(),
+                                                                     [](absl::string_view) {});
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(
-        "127.0.0.1:0", crypto::MakeServerCredentials(pki_->server()), &port_);
+    builder.AddListeningPort("127.0.0.1:0", crypto::MakeServerCredentials(pki_->server()), &port_);
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
   }
 
   void TearDown() override {
-    if (server_)
-      server_->Shutdown(std::chrono::system_clock::now() +
-                        std::chrono::seconds(5));
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
     server_.reset();
     service_.reset();
     store_.reset();
-    for (const char* f : {"ca.pem", "recipient.pem", "recipient.key", "la.pem",
-                          "la.key", "coordinator.db", "coordinator.db-wal",
-                          "coordinator.db-shm", "out.csv"}) {
+    for (const char* f :
+         {"ca.pem", "recipient.pem", "recipient.key", "la.pem", "la.key", "coordinator.db",
+          "coordinator.db-wal", "coordinator.db-shm", "out.csv"}) {
       ::unlink(Path(f).c_str());
     }
     ::rmdir(dir_.c_str());
   }
 
-  std::string Path(absl::string_view name) const {
-    return absl::StrCat(dir_, "/", name);
-  }
+  std::string Path(absl::string_view name) const { return absl::StrCat(dir_, "/", name); }
 
   void WriteClient(const std::string& name, const std::string& uri) {
     absl::StatusOr<crypto::TlsMaterial> m = pki_->Client(uri);
     ASSERT_THAT(m, IsOk());
-    ASSERT_THAT(base::WriteFileAtomically(Path(name + ".pem"), m->cert_pem),
-                IsOk());
-    ASSERT_THAT(
-        base::WriteFileAtomically(Path(name + ".key"), m->key_pem, 0600),
-        IsOk());
+    ASSERT_THAT(base::WriteFileAtomically(Path(name + ".pem"), m->cert_pem), IsOk());
+    ASSERT_THAT(base::WriteFileAtomically(Path(name + ".key"), m->key_pem, 0600), IsOk());
   }
 
   void Store(const ringfence::v1::SubmitRequest& request) {
-    absl::StatusOr<std::string> bytes =
-        coordinator::SerializeDeterministically(request);
+    absl::StatusOr<std::string> bytes = coordinator::SerializeDeterministically(request);
     ASSERT_THAT(bytes, IsOk());
-    ASSERT_THAT(
-        store_->Insert(request.la_code(), request.year(),
-                       request.catalogue_version(), *bytes, absl::Now()),
-        IsOk());
+    ASSERT_THAT(store_->Insert(request.la_code(), request.year(), request.catalogue_version(),
+                               *bytes, absl::Now()),
+                IsOk());
   }
 
   std::vector<std::string> Args(const std::string& who, int year = 2025) {
@@ -184,9 +172,24 @@ TEST_F(ReleaseCommandTest, WritesTheReleaseAsCsvAndPrintsASummary) {
   EXPECT_THAT(lines[1 + 3 * per_geography],
               StartsWith("2025,Reporting year,Local authority,E92000001,England,E12000001,"
                          "North East,E08000037,Gateshead,total,total,2000,"));
-  EXPECT_THAT(lines.back(),
-              StartsWith("2025,Reporting year,Local authority,E92000001,England,"
-                         "E12000007,London,E09000033,Westminster,"));
+  EXPECT_THAT(lines.back(), StartsWith("2025,Reporting year,Local authority,E92000001,England,"
+                                       "E12000007,London,E09000033,Westminster,"));
+  // Each value carries its uncertainty from noise and rounding: England (two
+  // LAs, variance 9) sd 3.000, half-width 1.96 * 3 + 2.5 = 8.380; North East
+  // (Gateshead alone, variance 9/2) sd 2.121, half-width 6.658.
+  const std::vector<std::string> header = absl::StrSplit(lines[0], ',');
+  auto field = [&](size_t line, absl::string_view column) -> std::string {
+    const std::vector<std::string> fields = absl::StrSplit(lines[line], ',');
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == column) return fields.at(i);
+    }
+    ADD_FAILURE() << "no column " << column;
+    return "";
+  };
+  EXPECT_EQ(field(1, "cla_noise_sd"), "3.000");
+  EXPECT_EQ(field(1, "cla_ci95_half_width"), "8.380");
+  EXPECT_EQ(field(1 + per_geography, "cla_noise_sd"), "2.121");
+  EXPECT_EQ(field(1 + per_geography, "cla_ci95_half_width"), "6.658");
 }
 
 TEST_F(ReleaseCommandTest, AnLaCertificateIsRefusedAndNothingIsWritten) {

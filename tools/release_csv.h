@@ -2,11 +2,20 @@
 // the layout of DfE Explore Education Statistics (EES) open data:
 //
 //   time_period,time_identifier,geographic_level,country_code,country_name,region_code,
-//   region_name,new_la_code,la_name,breakdown,group,<one column per indicator>
+//   region_name,new_la_code,la_name,breakdown,group,<one column per indicator>,
+//   <per indicator: IND_noise_sd,IND_ci95_half_width>
 //
 // One row per geography x breakdown x group; each indicator is its own value
 // column, in catalogue order (catalogue::Indicators()), followed by any
-// indicator this build does not know, in order of first appearance. time_period
+// indicator this build does not know, in order of first appearance. After the
+// value columns, in the same indicator order, come two uncertainty columns per
+// indicator: IND_noise_sd, the released noise_sd (square root of the cell's
+// exact noise variance), and IND_ci95_half_width, the released ci95_half_width
+// (1.96 * noise_sd + half the rounding base, so value +/- it is a 95% interval
+// for the exact count from noise and rounding; proto/cells.proto), both with
+// three decimals. A suppressed cell has its noise SD and `c` as its
+// half-width (there is no value to centre an interval on); an absent cell
+// repeats its `x` or `z` in both. time_period
 // is the collection year (e.g. 2025), time_identifier "Reporting year",
 // geographic_level National / Regional / Local authority, country E92000001 /
 // England on every row; region columns are blank on national rows and LA
@@ -19,7 +28,7 @@
 // a comma, quote or line break are quoted (RFC 4180; "Bristol, City of").
 //
 // Privacy: writes only what the coordinator released; nothing is recomputed or
-// un-rounded.
+// un-rounded (the noise variance is read only to check noise_sd).
 //
 // Thread-safe: pure functions.
 #ifndef RINGFENCE_TOOLS_RELEASE_CSV_H_
@@ -40,15 +49,18 @@ struct ReleaseCsv {
 
 // INVALID_ARGUMENT, naming the cell, when the release is malformed: an
 // unspecified geographic level, geography fields inconsistent with the level,
-// an empty indicator, breakdown or group, or the same cell twice.
-absl::StatusOr<ReleaseCsv> FormatReleaseCsv(
-    const ringfence::v1::ReleaseResponse& release);
+// an empty indicator, breakdown or group, the same cell twice, a zero noise
+// variance denominator, a noise_sd that is not the square root of the noise
+// variance (to 1e-9 relative; e.g. unset by an older coordinator), or a
+// ci95_half_width below 1.96 * noise_sd; or naming the column, when an
+// unknown indicator's name clashes with another column.
+absl::StatusOr<ReleaseCsv> FormatReleaseCsv(const ringfence::v1::ReleaseResponse& release);
 
 // One line for the terminal, e.g. "release 2025: 3 LAs, 54 rows written to
 // out.csv; England cla 670205 (noise SD 3.7)". The England figure is the
 // national cla/total/total cell: `c` if suppressed, "not in release" if absent.
-std::string SummariseRelease(const ringfence::v1::ReleaseResponse& release,
-                             int rows, absl::string_view out_path);
+std::string SummariseRelease(const ringfence::v1::ReleaseResponse& release, int rows,
+                             absl::string_view out_path);
 
 }  // namespace ringfence::tools
 
