@@ -92,6 +92,14 @@ if [ "$failed" -ne 0 ]; then
 fi
 echo "   ${#pids[@]} submissions accepted"
 
+first_la=${las%%,*}
+echo "== 4b. release once: $first_la's node submits again, and shows its privacy budget"
+"$bin/ringfence-node" submit --data "$out/data/$first_la" --la "$first_la" --year "$year" \
+  --ledger "$out/ledgers/$first_la.sqlite" --coordinator "127.0.0.1:$port" \
+  --cert "$out/pki/la/$first_la.pem" --key "$out/pki/la/$first_la.key" \
+  --ca "$out/pki/ca.pem" 2>&1 | sed 's/^/   /'
+"$bin/ringfence-node" budget --ledger "$out/ledgers/$first_la.sqlite" | sed 's/^/   /'
+
 echo "== 5. release for a DfE analyst"
 "$bin/ringfence" release --coordinator "127.0.0.1:$port" \
   --cert "$out/pki/recipients/dfe_analyst-analyst1.pem" \
@@ -111,4 +119,5 @@ echo "   England children looked after at 31 March $year: ${england:-?}"
 echo "     (sum of the LAs' noisy counts, rounded to 5; noise SD = sqrt of the summed variances)"
 echo "   released table:           $out/release.csv"
 echo "   node logs:                $out/logs/"
+echo "   privacy ledgers:          $out/ledgers/ (ringfence-node budget --ledger FILE)"
 echo "   took $(( $(date +%s) - start )) s after the build"
