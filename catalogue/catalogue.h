@@ -28,10 +28,23 @@ namespace ringfence::catalogue {
 
 inline constexpr unsigned kCatalogueVersion = 1;
 
+// The attributes of children's records that a figure can derive from (the firewall's taint
+// analysis reads them; docs/firewall.md):
+//   sex, dob, ethnicity, uasc (the UASC table), legal_status, placement, reason_ceased,
+//   postcode, care_leaver_outcomes (OC3 IN_TOUCH, ACTIV, ACCOM), missing (the Missing table),
+//   nationality, immigration_status, nrpf (the LA's local sensitive.csv).
+// Every figure also derives from the child's episodes (who is looked after, when); that is the
+// base of every cohort and is not listed.
+const std::vector<std::string>& AllAttributes();
+
+// The attributes every policy must treat as sensitive: those of the local sensitive file.
+const std::vector<std::string>& MandatorySensitiveAttributes();
+
 struct Breakdown {
-  std::string name;                 // e.g. "age"
-  std::vector<std::string> groups;  // a partition of the cohort, in publication order
-  bool sensitive = false;           // derives from a sensitive attribute
+  std::string name;                       // e.g. "age"
+  std::vector<std::string> groups;        // a partition of the cohort, in publication order
+  bool sensitive = false;                 // derives from a mandatory sensitive attribute
+  std::vector<std::string> derives_from;  // attributes (AllAttributes()) it splits by
 };
 
 // The cohorts of spec "The cohorts". An indicator counts members of one cohort that meet its
@@ -54,10 +67,13 @@ struct Indicator {
   Cohort cohort = Cohort::kCla;         // whose members it counts
   std::string rule;                     // one line: cohort and condition, exactly
   std::string denominator;              // the indicator it is a share of, or ""
-  // True when the count derives from a sensitive attribute through its cohort, condition or
-  // denominator (not through a breakdown: see Breakdown::sensitive). False for every indicator
-  // of version 1.
+  // True when the count derives from a mandatory sensitive attribute through its cohort,
+  // condition or denominator (not through a breakdown: see Breakdown::sensitive). False for
+  // every indicator of version 1.
   bool derives_from_sensitive = false;
+  // Attributes (AllAttributes()) its cohort and condition use, beyond the episodes; e.g. the
+  // distance indicators leave out UASC children, so they derive from "uasc".
+  std::vector<std::string> condition_derives_from;
 };
 
 struct CellKey {
@@ -92,6 +108,10 @@ const std::vector<CellKey>& GridCells();
 
 // Index of `key` in GridCells(), or -1.
 int CellIndex(const CellKey& key);
+
+// Every attribute the cells of `indicator` x `breakdown` derive from, sorted and unique: the
+// breakdown's, the indicator's condition's, and (recursively) its denominator's condition's.
+std::vector<std::string> CellAttributes(const Indicator& indicator, const Breakdown& breakdown);
 
 // Number of breakdown histograms in the grid (each indicator x breakdown pair). Each is a
 // histogram in which one child changes one cell by one (L2 sensitivity 1); the privacy

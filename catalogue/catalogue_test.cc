@@ -90,8 +90,41 @@ TEST(CatalogueTest, OnlyNationalityImmigrationAndNrpfAreSensitive) {
     std::set<std::string> groups(b.groups.begin(), b.groups.end());
     EXPECT_EQ(groups.size(), b.groups.size()) << b.name << " repeats a group";
   }
-  EXPECT_THAT(sensitive, ::testing::UnorderedElementsAre("nationality", "immigration_status",
-                                                         "nrpf"));
+  EXPECT_THAT(sensitive,
+              ::testing::UnorderedElementsAre("nationality", "immigration_status", "nrpf"));
+}
+
+TEST(CatalogueTest, AttributesAreDeclaredForEveryBreakdownAndIndicator) {
+  const std::set<std::string> all(AllAttributes().begin(), AllAttributes().end());
+  for (const Breakdown& b : AllBreakdowns()) {
+    for (const std::string& a : b.derives_from) EXPECT_EQ(all.count(a), 1u) << b.name << ": " << a;
+    // `sensitive` is exactly "derives from a mandatory sensitive attribute".
+    bool mandatory = false;
+    for (const std::string& a : MandatorySensitiveAttributes()) {
+      for (const std::string& d : b.derives_from) mandatory |= (a == d);
+    }
+    EXPECT_EQ(b.sensitive, mandatory) << b.name;
+  }
+  for (const Indicator& ind : Indicators()) {
+    for (const std::string& a : ind.condition_derives_from) {
+      EXPECT_EQ(all.count(a), 1u) << ind.name << ": " << a;
+    }
+  }
+  EXPECT_THAT(FindBreakdown("nationality")->derives_from, ::testing::ElementsAre("nationality"));
+  EXPECT_THAT(FindBreakdown("total")->derives_from, ::testing::IsEmpty());
+}
+
+TEST(CatalogueTest, CellAttributesFollowFiltersAndDenominators) {
+  // The distance indicators leave out UASC children: a filter on "uasc".
+  EXPECT_THAT(CellAttributes(*FindIndicator("distance_known"), *FindBreakdown("total")),
+              ::testing::ElementsAre("postcode", "uasc"));
+  // distance_over_20 is a share of distance_known, whose condition it inherits.
+  EXPECT_THAT(CellAttributes(*FindIndicator("distance_over_20"), *FindBreakdown("age")),
+              ::testing::ElementsAre("dob", "postcode", "uasc"));
+  // leavers_eet's denominator is leavers (aged 17-25: dob).
+  EXPECT_THAT(CellAttributes(*FindIndicator("leavers_eet"), *FindBreakdown("nationality")),
+              ::testing::ElementsAre("care_leaver_outcomes", "dob", "nationality"));
+  EXPECT_THAT(CellAttributes(*FindIndicator("cla"), *FindBreakdown("total")), ::testing::IsEmpty());
 }
 
 }  // namespace

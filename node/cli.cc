@@ -22,6 +22,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,11 +67,15 @@ base::FlagSpec PostcodesFlag() {
           "--data, if any",
           false, ""};
 }
-base::FlagSpec PolicyFlag() {
+// The policy is required wherever protected values are computed (preview, submit): the node
+// refuses to run without one that passes the firewall check. validate and budget take it
+// optionally (for quarantine classes and the display delta).
+base::FlagSpec PolicyFlag(bool required) {
   return {"policy", "FILE",
-          "the Ringfence policy (textproto, docs/policy.md); its data_quality section says which "
-          "classes of bad rows may be quarantined. Without it every data error stops the run",
-          false, ""};
+          "the Ringfence policy (textproto, docs/policy.md), which must pass `ringfence policy "
+          "check`: privacy budget, disclosure rules, which cells any recipient may receive, and "
+          "which classes of bad rows may be quarantined",
+          required, ""};
 }
 base::FlagSpec LedgerFlag() {
   return {"ledger", "FILE",
@@ -81,7 +86,8 @@ base::FlagSpec LedgerFlag() {
 
 const base::CommandSpec& PreviewSpec() {
   static const base::CommandSpec* spec = new base::CommandSpec{
-      "ringfence-node preview --data DIR --la CODE --year YYYY [--postcodes FILE] [--exact]",
+      "ringfence-node preview --data DIR --la CODE --year YYYY [--postcodes FILE] "
+      "(--exact | --policy FILE)",
       "Validates the LA's exports and prints the grid, one line per cell in catalogue order.\n"
       "With --exact: the exact counts (indicator,breakdown,group,value). They are for the LA's\n"
       "own eyes and are never sent anywhere. Without --exact: one illustrative protected draw\n"
@@ -91,7 +97,7 @@ const base::CommandSpec& PreviewSpec() {
        LaFlag(),
        YearFlag(),
        PostcodesFlag(),
-       PolicyFlag(),
+       PolicyFlag(false),
        {"exact", "", "print exact counts (local only)", false, ""},
        MaxErrorsFlag()}};
   return *spec;
@@ -111,7 +117,7 @@ const base::CommandSpec& SubmitSpec() {
        LaFlag(),
        YearFlag(),
        PostcodesFlag(),
-       PolicyFlag(),
+       PolicyFlag(true),
        LedgerFlag(),
        {"coordinator", "HOST:PORT", "the coordinator's address", true, ""},
        {"cert", "FILE", "this LA's client certificate (urn:ringfence:la:CODE)", true, ""},
@@ -128,7 +134,7 @@ const base::CommandSpec& BudgetSpec() {
       "Shows, per LA and collection year, the privacy budget spent and left (zCDP rho, and\n"
       "epsilon at the policy's display delta), and every round recorded: when, what it spent,\n"
       "and whether the coordinator acknowledged it. Reads the ledger only; never changes it.",
-      {LedgerFlag(), PolicyFlag()}};
+      {LedgerFlag(), PolicyFlag(false)}};
   return *spec;
 }
 
@@ -142,7 +148,7 @@ const base::CommandSpec& ValidateSpec() {
       "it has errors. With --policy, errors of the classes the policy quarantines do not stop a\n"
       "round: they are listed in a quarantine report (what a round would leave out) and the\n"
       "exit code is 0 if no other error remains. Nothing is sent.",
-      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(), PolicyFlag(), MaxErrorsFlag()}};
+      {DataFlag(), LaFlag(), YearFlag(), PostcodesFlag(), PolicyFlag(false), MaxErrorsFlag()}};
   return *spec;
 }
 
@@ -164,11 +170,11 @@ struct Common {
   std::string la;
   int year = 0;
   int max_errors = 50;
-  policy::Policy policy = policy::DefaultPolicy();  // --policy, or the built-in defaults
+  std::optional<policy::Policy> policy;  // --policy (always set where it is required)
 };
 
 // Loads --policy if given. Returns 0, or the exit code after printing why.
-int ReadPolicy(const base::ParsedFlags& flags, policy::Policy* out) {
+int ReadPolicy(const base::ParsedFlags& flags, std::optional<policy::Policy>* out) {
   if (!flags.Has("policy")) return 0;
   auto policy = policy::LoadPolicyFile(flags.Get("policy"));
   if (!policy.ok()) {
@@ -216,7 +222,8 @@ LoadOptions MakeLoadOptions(const Common& c) {
   opts.year = c.year;
   opts.max_errors = c.max_errors;
   opts.postcodes_path = c.postcodes;
-  opts.quarantinable = c.policy.quarantinable;
+  opts.quarantinable =
+      (c.policy.has_value() ? c.policy->quarantinable : policy::DataErrorClassSet());
   return opts;
 }
 
@@ -283,6 +290,11 @@ int RunPreview(const std::vector<std::string>& args) {
   const base::ParsedFlags* flags = &parsed;
   Common c;
   if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
+  if (!flags->Has("exact") && !c.policy.has_value()) {
+    // Protected values depend on the policy (budget, disclosure rules, what is sent).
+    std::cerr << "ringfence-node preview: protected values need --policy FILE (or use --exact)\n";
+    return 2;
+  }
   auto grid = ExactGrid(c);
   if (!grid.ok()) {
     std::cerr << grid.status().message() << "\n";
@@ -294,7 +306,7 @@ int RunPreview(const std::vector<std::string>& args) {
   }
   crypto::OpenSslRandomSource rng;
   auto protected_grid =
-      ProtectGrid(*grid, GridBudget(c.policy.privacy), policy::kDefaultDisclosureRule, rng);
+      ProtectGrid(*grid, GridBudget(c.policy->privacy), policy::kDefaultDisclosureRule, rng);
   if (!protected_grid.ok()) {
     std::cerr << "ringfence-node: " << protected_grid.status().message() << "\n";
     return 1;
@@ -309,7 +321,7 @@ int RunPreview(const std::vector<std::string>& args) {
         protected_grid->noise_sd(), protected_grid->ci95_half_width());
   }
   std::cerr << "ringfence-node: illustrative protected values (rho per round "
-            << c.policy.privacy.rho_per_round.ToString()
+            << c.policy->privacy.rho_per_round.ToString()
             << "); nothing is recorded or sent, and a submission draws its own noise\n";
   return 0;
 }
@@ -349,7 +361,7 @@ int RunSubmit(const std::vector<std::string>& args, RoundHooks* hooks) {
   SubmitRoundOptions options;
   options.la_code = c.la;
   options.year = c.year;
-  options.privacy = c.policy.privacy;
+  options.privacy = c.policy->privacy;
   options.ledger_path = flags->Get("ledger");
   options.timeout = absl::Seconds(*timeout);
   crypto::OpenSslRandomSource rng;
@@ -384,7 +396,7 @@ int RunBudget(const std::vector<std::string>& args) {
   if (auto rc = base::ParseFlagsOrExit("ringfence-node budget", BudgetSpec(), args, &parsed)) {
     return *rc;
   }
-  policy::Policy policy = policy::DefaultPolicy();
+  std::optional<policy::Policy> policy;
   if (int rc = ReadPolicy(parsed, &policy); rc != 0) return rc;
   auto ledger = Ledger::OpenReadOnly(parsed.Get("ledger"));
   if (!ledger.ok()) {
@@ -396,7 +408,9 @@ int RunBudget(const std::vector<std::string>& args) {
     std::cerr << "ringfence-node budget: " << spending.status().message() << "\n";
     return 1;
   }
-  std::cout << FormatBudgetReport(*spending, policy.privacy.display_delta);
+  std::cout << FormatBudgetReport(*spending, policy.has_value()
+                                                 ? policy->privacy.display_delta
+                                                 : policy::PrivacyPolicy().display_delta);
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "policy/policy.h"
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,10 @@
 #include "dp/zcdp.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "crypto/hash.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "policy/firewall.h"
 #include "proto/policy.pb.h"
 
 namespace ringfence::policy {
@@ -116,9 +122,297 @@ absl::Status ParsePrivacy(const v1::Privacy& proto, absl::string_view file, Priv
   return absl::OkStatus();
 }
 
+GeoLevel FromProto(v1::GeoLevel level) {
+  switch (level) {
+    case v1::NATIONAL:
+      return GeoLevel::kNational;
+    case v1::REGIONAL:
+      return GeoLevel::kRegional;
+    default:
+      return GeoLevel::kLocalAuthority;
+  }
+}
+
+bool IsKnownAttribute(const std::string& a) {
+  const auto& all = catalogue::AllAttributes();
+  return std::find(all.begin(), all.end(), a) != all.end();
+}
+
+bool ValidClassName(const std::string& name) {
+  if (name.empty() || name[0] < 'a' || name[0] > 'z') return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+absl::Status ParseDisclosureRule(const v1::DisclosureRule& proto, absl::string_view file,
+                                 absl::string_view field, DisclosureRule* out) {
+  if (proto.suppress_below() < 1 || proto.round_to() < 1) {
+    return RuleError(file, field,
+                     "suppress_below and round_to must both be given and at least 1");
+  }
+  out->suppression_threshold = proto.suppress_below();
+  out->rounding_base = proto.round_to();
+  return absl::OkStatus();
+}
+
+absl::Status ParseFirewall(const v1::Policy& proto, absl::string_view file, Policy* policy) {
+  // Sensitive attributes.
+  std::set<std::string> sensitive;
+  for (const std::string& a : proto.sensitive_attributes()) {
+    if (!IsKnownAttribute(a)) {
+      return RuleError(file, "sensitive_attributes",
+                       absl::StrCat("\"", a, "\" is not an attribute of the catalogue (",
+                                    absl::StrJoin(catalogue::AllAttributes(), ", "), ")"));
+    }
+    if (!sensitive.insert(a).second) {
+      return RuleError(file, "sensitive_attributes", absl::StrCat("\"", a, "\" is listed twice"));
+    }
+  }
+  for (const std::string& a : catalogue::MandatorySensitiveAttributes()) {
+    if (sensitive.count(a) == 0) {
+      return RuleError(file, "sensitive_attributes",
+                       absl::StrCat("must include \"", a,
+                                    "\": it comes from the LA's local sensitive file, and every "
+                                    "policy treats it as sensitive"));
+    }
+  }
+  policy->sensitive_attributes.assign(sensitive.begin(), sensitive.end());
+
+  // Breakdowns: every catalogue breakdown, once, with at least the catalogue's attributes.
+  for (const v1::BreakdownDeclaration& b : proto.breakdowns()) {
+    const catalogue::Breakdown* known = catalogue::FindBreakdown(b.name());
+    if (known == nullptr) {
+      return RuleError(file, "breakdowns",
+                       absl::StrCat("\"", b.name(),
+                                    "\" is not a breakdown of the catalogue; a policy cannot add "
+                                    "or rename breakdowns"));
+    }
+    if (policy->breakdown_attributes.count(b.name()) != 0) {
+      return RuleError(file, "breakdowns", absl::StrCat("\"", b.name(), "\" is declared twice"));
+    }
+    std::set<std::string> declared;
+    for (const std::string& a : b.derives_from()) {
+      if (!IsKnownAttribute(a)) {
+        return RuleError(file, "breakdowns",
+                         absl::StrCat(b.name(), ": \"", a, "\" is not an attribute of the catalogue"));
+      }
+      declared.insert(a);
+    }
+    for (const std::string& a : known->derives_from) {
+      if (declared.count(a) == 0) {
+        return RuleError(
+            file, "breakdowns",
+            absl::StrCat(b.name(), " derives from \"", a,
+                         "\" in the catalogue, but the policy does not say so; a declaration "
+                         "may add attributes, never remove them"));
+      }
+    }
+    policy->breakdown_attributes[b.name()] =
+        std::vector<std::string>(declared.begin(), declared.end());
+  }
+  for (const catalogue::Breakdown& b : catalogue::AllBreakdowns()) {
+    if (policy->breakdown_attributes.count(b.name) == 0) {
+      return RuleError(file, "breakdowns",
+                       absl::StrCat("\"", b.name,
+                                    "\" is not declared; declare every breakdown of the catalogue"));
+    }
+  }
+
+  // Disclosure.
+  if (proto.disclosure().has_untainted()) {
+    RINGFENCE_RETURN_IF_ERROR(ParseDisclosureRule(proto.disclosure().untainted(), file,
+                                                  "disclosure.untainted", &policy->untainted_rule));
+  }
+  policy->tainted_rule = policy->untainted_rule;
+  if (proto.disclosure().has_tainted()) {
+    RINGFENCE_RETURN_IF_ERROR(ParseDisclosureRule(proto.disclosure().tainted(), file,
+                                                  "disclosure.tainted", &policy->tainted_rule));
+  }
+  if (policy->tainted_rule.suppression_threshold < policy->untainted_rule.suppression_threshold ||
+      policy->tainted_rule.rounding_base % policy->untainted_rule.rounding_base != 0) {
+    return RuleError(file, "disclosure.tainted",
+                     "must be at least as strict as disclosure.untainted (suppress_below not "
+                     "lower, round_to a multiple of untainted's)");
+  }
+
+  // Recipient classes.
+  for (const v1::RecipientClass& c : proto.recipient_classes()) {
+    if (!ValidClassName(c.name())) {
+      return RuleError(file, "recipient_classes",
+                       absl::StrCat("\"", c.name(), "\" is not a class name ([a-z][a-z0-9_]*)"));
+    }
+    if (policy->FindClass(c.name()) != nullptr) {
+      return RuleError(file, "recipient_classes",
+                       absl::StrCat("\"", c.name(), "\" is declared twice"));
+    }
+    RecipientClass rc;
+    rc.name = c.name();
+    rc.description = c.description();
+    rc.enforcement = c.enforcement();
+    rc.is_public = c.public_();
+    rc.inherits.assign(c.inherits().begin(), c.inherits().end());
+    int index = 0;
+    for (const v1::Grant& g : c.grants()) {
+      Grant grant;
+      grant.index = ++index;
+      const std::string where = absl::StrCat("recipient_classes[", c.name(), "].grants[", index, "]");
+      if (g.reason().empty()) {
+        return RuleError(file, where, "has no reason; say why this class needs these cells");
+      }
+      grant.reason = g.reason();
+      for (const std::string& i : g.indicators()) {
+        if (i == "*") {
+          for (const catalogue::Indicator& ind : catalogue::Indicators()) {
+            grant.indicators.push_back(ind.name);
+          }
+        } else if (catalogue::FindIndicator(i) == nullptr) {
+          return RuleError(file, where,
+                           absl::StrCat("\"", i, "\" is not an indicator of the catalogue"));
+        } else {
+          grant.indicators.push_back(i);
+        }
+      }
+      for (const std::string& b : g.breakdowns()) {
+        if (b == "*") {
+          for (const catalogue::Breakdown& bd : catalogue::AllBreakdowns()) {
+            grant.breakdowns.push_back(bd.name);
+          }
+        } else if (catalogue::FindBreakdown(b) == nullptr) {
+          return RuleError(file, where,
+                           absl::StrCat("\"", b, "\" is not a breakdown of the catalogue"));
+        } else {
+          grant.breakdowns.push_back(b);
+        }
+      }
+      for (int l : g.levels()) {
+        if (l == v1::GEO_LEVEL_UNSPECIFIED || !v1::GeoLevel_IsValid(l)) {
+          return RuleError(file, where, "GEO_LEVEL_UNSPECIFIED is not a level");
+        }
+        grant.levels.push_back(FromProto(static_cast<v1::GeoLevel>(l)));
+      }
+      if (grant.indicators.empty() || grant.breakdowns.empty() || grant.levels.empty()) {
+        return RuleError(file, where, "needs at least one indicator, breakdown and level");
+      }
+      bool any = false;
+      for (const std::string& i : grant.indicators) {
+        const auto& bds = catalogue::FindIndicator(i)->breakdowns;
+        for (const std::string& b : grant.breakdowns) {
+          any |= std::find(bds.begin(), bds.end(), b) != bds.end();
+        }
+      }
+      if (!any) {
+        return RuleError(file, where,
+                         "grants nothing: none of its indicators has any of its breakdowns");
+      }
+      rc.grants.push_back(std::move(grant));
+    }
+    policy->classes.push_back(std::move(rc));
+  }
+  struct Required {
+    const char* name;
+    bool enforcement;
+    bool is_public;
+  };
+  for (const Required& r : {Required{kPublicClass, false, true}, Required{kLaOwnClass, false, false},
+                            Required{"dfe_analyst", false, false},
+                            Required{"inspectorate", false, false},
+                            Required{kEnforcementClass, true, false}}) {
+    const RecipientClass* c = policy->FindClass(r.name);
+    if (c == nullptr) {
+      return RuleError(file, "recipient_classes",
+                       absl::StrCat("the class \"", r.name, "\" is missing; every policy declares "
+                                    "public, la_own, dfe_analyst, inspectorate and "
+                                    "home_office_enforcement"));
+    }
+    if (r.enforcement && !c->enforcement) {
+      return RuleError(file, absl::StrCat("recipient_classes[", r.name, "]"),
+                       "must have enforcement: true");
+    }
+    if (r.is_public && !c->is_public) {
+      return RuleError(file, absl::StrCat("recipient_classes[", r.name, "]"),
+                       "must have public: true");
+    }
+    if (!r.is_public && c->is_public && std::string(r.name) != kPublicClass) {
+      if (r.enforcement) {
+        return RuleError(file, absl::StrCat("recipient_classes[", r.name, "]"),
+                         "an enforcement class cannot be public");
+      }
+    }
+  }
+  for (const RecipientClass& c : policy->classes) {
+    if (c.enforcement && c.is_public) {
+      return RuleError(file, absl::StrCat("recipient_classes[", c.name, "]"),
+                       "an enforcement class cannot be public");
+    }
+    for (const std::string& parent : c.inherits) {
+      if (policy->FindClass(parent) == nullptr) {
+        return RuleError(file, absl::StrCat("recipient_classes[", c.name, "].inherits"),
+                         absl::StrCat("\"", parent, "\" is not a class of this policy"));
+      }
+    }
+  }
+  // No inheritance cycles; every class has a grant of its own or inherited.
+  for (const RecipientClass& c : policy->classes) {
+    std::vector<std::string> path = {c.name};
+    std::vector<std::string> stack(c.inherits.rbegin(), c.inherits.rend());
+    std::set<std::string> seen;
+    bool has_grant = !c.grants.empty();
+    while (!stack.empty()) {
+      const std::string next = stack.back();
+      stack.pop_back();
+      if (next == c.name) {
+        return RuleError(file, absl::StrCat("recipient_classes[", c.name, "].inherits"),
+                         "inherits itself (a cycle)");
+      }
+      if (!seen.insert(next).second) continue;
+      const RecipientClass* parent = policy->FindClass(next);
+      has_grant |= !parent->grants.empty();
+      stack.insert(stack.end(), parent->inherits.rbegin(), parent->inherits.rend());
+    }
+    if (!has_grant) {
+      return RuleError(file, absl::StrCat("recipient_classes[", c.name, "]"),
+                       "has no rules: no grant of its own or inherited");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Policy> Parse(absl::string_view text, absl::string_view file, bool check_firewall);
+
 }  // namespace
 
+absl::string_view GeoLevelName(GeoLevel level) {
+  switch (level) {
+    case GeoLevel::kNational:
+      return "National";
+    case GeoLevel::kRegional:
+      return "Regional";
+    case GeoLevel::kLocalAuthority:
+      return "Local authority";
+  }
+  return "";
+}
+
+const RecipientClass* Policy::FindClass(absl::string_view name) const {
+  for (const RecipientClass& c : classes) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
 absl::StatusOr<Policy> ParsePolicy(absl::string_view text, absl::string_view file) {
+  return Parse(text, file, /*check_firewall=*/true);
+}
+
+absl::StatusOr<Policy> ParsePolicyUnchecked(absl::string_view text, absl::string_view file) {
+  return Parse(text, file, /*check_firewall=*/false);
+}
+
+namespace {
+
+absl::StatusOr<Policy> Parse(absl::string_view text, absl::string_view file, bool check_firewall) {
   v1::Policy proto;
   Collector collector(file);
   google::protobuf::TextFormat::Parser parser;
@@ -162,19 +456,42 @@ absl::StatusOr<Policy> ParsePolicy(absl::string_view text, absl::string_view fil
   if (proto.has_privacy()) {
     RINGFENCE_RETURN_IF_ERROR(ParsePrivacy(proto.privacy(), file, &policy.privacy));
   }
+  RINGFENCE_RETURN_IF_ERROR(ParseFirewall(proto, file, &policy));
+  if (check_firewall) {
+    std::vector<Violation> violations = CheckFirewall(policy);
+    if (!violations.empty()) {
+      std::string message = absl::StrCat(file, ": the firewall does not hold (",
+                                         violations.size(), " violation",
+                                         violations.size() == 1 ? "" : "s", "):");
+      for (const Violation& v : violations) absl::StrAppend(&message, "\n  ", v.ToString());
+      return absl::InvalidArgumentError(message);
+    }
+  }
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!proto.SerializeToCodedStream(&coded)) {
+      return absl::InternalError(absl::StrCat(file, ": cannot serialise the policy"));
+    }
+  }
+  policy.digest = crypto::Sha256Hex(bytes);
   return policy;
 }
 
-Policy DefaultPolicy() {
-  Policy p;
-  p.name = "(built-in defaults)";
-  return p;
-}
+}  // namespace
 
 absl::StatusOr<Policy> LoadPolicyFile(const std::string& path) {
   std::string text;
   RINGFENCE_RETURN_IF_ERROR(base::ReadFileToString(path, &text));
   return ParsePolicy(text, path);
+}
+
+absl::StatusOr<Policy> LoadPolicyFileUnchecked(const std::string& path) {
+  std::string text;
+  RINGFENCE_RETURN_IF_ERROR(base::ReadFileToString(path, &text));
+  return ParsePolicyUnchecked(text, path);
 }
 
 }  // namespace ringfence::policy

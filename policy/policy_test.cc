@@ -6,6 +6,7 @@
 #include "base/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "policy/testing/policy_text.h"
 
 namespace ringfence::policy {
 namespace {
@@ -14,8 +15,13 @@ using ::ringfence::testing::IsOk;
 using ::ringfence::testing::StatusIs;
 using ::testing::HasSubstr;
 
+// `text` plus the shipped policy's firewall sections, which every policy must have.
+std::string P(const std::string& text) {
+  return text + "\n" + testing::FirewallOnlyText();
+}
+
 TEST(ParsePolicyTest, MinimalPolicyQuarantinesNothing) {
-  auto p = ParsePolicy("name: \"england-v1\"\n", "p.textproto");
+  auto p = ParsePolicy(P("name: \"england-v1\"\n"), "p.textproto");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->name, "england-v1");
   EXPECT_EQ(p->file, "p.textproto");
@@ -23,10 +29,9 @@ TEST(ParsePolicyTest, MinimalPolicyQuarantinesNothing) {
 }
 
 TEST(ParsePolicyTest, QuarantineClasses) {
-  auto p = ParsePolicy(
-      "name: \"x\"\n"
+  auto p = ParsePolicy(P("name: \"x\"\n"
       "# comments are fine\n"
-      "data_quality { quarantine: BAD_DATE quarantine: UNKNOWN_CODE }\n",
+      "data_quality { quarantine: BAD_DATE quarantine: UNKNOWN_CODE }\n"),
       "p.textproto");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(p->quarantinable.Contains(DataErrorClass::kBadDate));
@@ -39,7 +44,7 @@ TEST(ParsePolicyTest, EveryQuarantinableClassHasItsProtoName) {
   for (DataErrorClass c : AllDataErrorClasses()) {
     const std::string text =
         absl::StrCat("name: \"x\" data_quality { quarantine: ", DataErrorClassName(c), " }");
-    auto p = ParsePolicy(text, "p");
+    auto p = ParsePolicy(P(text), "p");
     if (CanQuarantine(c)) {
       ASSERT_TRUE(p.ok()) << DataErrorClassName(c) << ": " << p.status();
       EXPECT_TRUE(p->quarantinable.Contains(c));
@@ -51,49 +56,46 @@ TEST(ParsePolicyTest, EveryQuarantinableClassHasItsProtoName) {
 }
 
 TEST(ParsePolicyTest, UnknownFieldNamesFileLineAndColumn) {
-  EXPECT_THAT(ParsePolicy("name: \"x\"\nquarantine: BAD_DATE\n", "pol.textproto"),
+  EXPECT_THAT(ParsePolicy(P("name: \"x\"\nquarantine: BAD_DATE\n"), "pol.textproto"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pol.textproto:2:")));
 }
 
 TEST(ParsePolicyTest, UnknownEnumNameIsAnError) {
-  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: BAD_DATES }", "p"),
+  EXPECT_THAT(ParsePolicy(P("name: \"x\" data_quality { quarantine: BAD_DATES }"), "p"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BAD_DATES")));
 }
 
 TEST(ParsePolicyTest, RulesThatFire) {
-  EXPECT_THAT(ParsePolicy("", "p"),
+  EXPECT_THAT(ParsePolicy(P(""), "p"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("p: name: is missing")));
-  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: STRUCTURE }", "p"),
+  EXPECT_THAT(ParsePolicy(P("name: \"x\" data_quality { quarantine: STRUCTURE }"), "p"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("STRUCTURE can never be quarantined")));
-  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: MISSING_CHILD_ID }", "p"),
+  EXPECT_THAT(ParsePolicy(P("name: \"x\" data_quality { quarantine: MISSING_CHILD_ID }"), "p"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("MISSING_CHILD_ID can never be quarantined")));
   EXPECT_THAT(
-      ParsePolicy("name: \"x\" data_quality { quarantine: BAD_DATE quarantine: BAD_DATE }", "p"),
+      ParsePolicy(P("name: \"x\" data_quality { quarantine: BAD_DATE quarantine: BAD_DATE }"), "p"),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BAD_DATE is listed twice")));
-  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: ERROR_CLASS_UNSPECIFIED }", "p"),
+  EXPECT_THAT(ParsePolicy(P("name: \"x\" data_quality { quarantine: ERROR_CLASS_UNSPECIFIED }"), "p"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an error class")));
-  EXPECT_THAT(ParsePolicy("name: \"x\" data_quality { quarantine: 42 }", "p"),
+  EXPECT_THAT(ParsePolicy(P("name: \"x\" data_quality { quarantine: 42 }"), "p"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParsePolicy("name: \"x\"\nname: \"y\"\n", "p"),
+  EXPECT_THAT(ParsePolicy(P("name: \"x\"\nname: \"y\"\n"), "p"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ParsePolicyTest, PrivacyDefaults) {
-  auto p = ParsePolicy("name: \"x\"", "p");
+  auto p = ParsePolicy(P("name: \"x\""), "p");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->privacy.rho_per_year.ToString(), "1/2");
   EXPECT_EQ(p->privacy.rho_per_round.ToString(), "1/2");
   EXPECT_DOUBLE_EQ(p->privacy.display_delta, 1e-6);
-  EXPECT_EQ(DefaultPolicy().privacy.rho_per_round.ToString(), "1/2");
-  EXPECT_TRUE(DefaultPolicy().quarantinable.empty());
 }
 
 TEST(ParsePolicyTest, PrivacySection) {
-  auto p = ParsePolicy(
-      "name: \"x\" privacy { rho_per_year: \"1\" rho_per_round: \"1/4\" "
-      "split: EQUAL_PER_HISTOGRAM mechanism: DISCRETE_GAUSSIAN display_delta: 1e-5 }",
+  auto p = ParsePolicy(P("name: \"x\" privacy { rho_per_year: \"1\" rho_per_round: \"1/4\" "
+      "split: EQUAL_PER_HISTOGRAM mechanism: DISCRETE_GAUSSIAN display_delta: 1e-5 }"),
       "p");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->privacy.rho_per_year.ToString(), "1");
@@ -103,7 +105,7 @@ TEST(ParsePolicyTest, PrivacySection) {
 
 TEST(ParsePolicyTest, PrivacyRulesThatFire) {
   auto parse = [](const std::string& privacy) {
-    return ParsePolicy(absl::StrCat("name: \"x\" privacy { ", privacy, " }"), "pol");
+    return ParsePolicy(P(absl::StrCat("name: \"x\" privacy { ", privacy, " }")), "pol");
   };
   EXPECT_THAT(parse("rho_per_round: \"1/2\""),
               StatusIs(absl::StatusCode::kInvalidArgument,

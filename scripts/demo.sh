@@ -35,6 +35,7 @@ bin="$root/build/bin"
 out="${RINGFENCE_DEMO_OUT:-$root/demo-out}"
 rm -rf "$out"
 mkdir -p "$out/logs" "$out/ledgers"
+policy="$root/policies/england-2025.textproto"
 start=$(date +%s)
 
 echo "== 1. synthetic SSDA903 exports ($la_count LAs, year ending 31 March $year, seed $seed)"
@@ -77,7 +78,7 @@ echo "== 4. every LA's node submits, concurrently"
 pids=()
 for la in ${las//,/ }; do
   "$bin/ringfence-node" submit --data "$out/data/$la" --la "$la" --year "$year" \
-    --ledger "$out/ledgers/$la.sqlite" --coordinator "127.0.0.1:$port" --cert "$out/pki/la/$la.pem" --key "$out/pki/la/$la.key" \
+    --policy "$policy" --ledger "$out/ledgers/$la.sqlite" --coordinator "127.0.0.1:$port" --cert "$out/pki/la/$la.pem" --key "$out/pki/la/$la.key" \
     --ca "$out/pki/ca.pem" > "$out/logs/node-$la.log" 2>&1 &
   pids+=($!)
 done
@@ -95,7 +96,7 @@ echo "   ${#pids[@]} submissions accepted"
 first_la=${las%%,*}
 echo "== 4b. release once: $first_la's node submits again, and shows its privacy budget"
 "$bin/ringfence-node" submit --data "$out/data/$first_la" --la "$first_la" --year "$year" \
-  --ledger "$out/ledgers/$first_la.sqlite" --coordinator "127.0.0.1:$port" \
+  --policy "$policy" --ledger "$out/ledgers/$first_la.sqlite" --coordinator "127.0.0.1:$port" \
   --cert "$out/pki/la/$first_la.pem" --key "$out/pki/la/$first_la.key" \
   --ca "$out/pki/ca.pem" 2>&1 | sed 's/^/   /'
 "$bin/ringfence-node" budget --ledger "$out/ledgers/$first_la.sqlite" | sed 's/^/   /'

@@ -5,7 +5,7 @@ endif()
 # End-to-end tests run the real binaries, so they depend on them being built.
 set(RINGFENCE_E2E_BINARIES ringfence ringfence-node ringfence-coordinator)
 ringfence_cc_test(NAME round_e2e_test SRCS round_e2e_test.cc
-  DEPS tests_testing_subprocess node_protect node_submit_client crypto_tls_credentials
+  DEPS tests_testing_subprocess policy_testing_policy_text node_protect node_submit_client crypto_tls_credentials
   crypto_testing_deterministic_random_source base_csv catalogue_catalogue absl::strings
   LABELS e2e)
 ringfence_cc_test(NAME node_egress_test SRCS node_egress_test.cc
@@ -16,7 +16,8 @@ if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_egress_test ${RINGFENCE_E2E_BINARIES})
 endif()
 ringfence_cc_test(NAME node_quarantine_e2e_test SRCS node_quarantine_e2e_test.cc
-  DEPS tests_testing_subprocess node_testing_la_folder absl::strings LABELS e2e)
+  DEPS tests_testing_subprocess node_testing_la_folder policy_testing_policy_text absl::strings
+  LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_quarantine_e2e_test ringfence-node)
 endif()
@@ -25,7 +26,8 @@ if(RINGFENCE_BUILD_TESTS)
   ringfence_cc_binary(NAME ringfence-node-crashtest SRCS node_crash_harness.cc DEPS node_cli)
 endif()
 ringfence_cc_test(NAME node_crash_e2e_test SRCS node_crash_e2e_test.cc
-  DEPS tests_testing_subprocess node_ledger crypto_hash absl::strings LABELS e2e)
+  DEPS tests_testing_subprocess node_ledger crypto_hash policy_testing_policy_text absl::strings
+  LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_crash_e2e_test ringfence-node ringfence-node-crashtest ringfence
     ringfence-coordinator)

@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/ledger.h"
+#include "policy/testing/policy_text.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -74,7 +75,8 @@ class NodeCrashTest : public ::testing::Test {
     }
     const std::string& d = *dir_;
     for (const std::string& a :
-         {std::string("submit"), std::string("--data"), d + "/data/" + la, std::string("--la"), la,
+         {std::string("submit"), std::string("--policy"), policy::testing::ShippedPolicyPath(),
+          std::string("--data"), d + "/data/" + la, std::string("--la"), la,
           std::string("--year"), absl::StrCat(kYear), std::string("--ledger"), Ledger(la),
           std::string("--coordinator"), *address_, std::string("--cert"),
           d + "/pki/la/" + la + ".pem", std::string("--key"), d + "/pki/la/" + la + ".key",

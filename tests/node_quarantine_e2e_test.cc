@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/testing/la_folder.h"
+#include "policy/testing/policy_text.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -68,19 +69,25 @@ class QuarantineE2eTest : public ::testing::Test {
     policies_ = std::make_unique<TempFolder>(*std::move(policies));
     WriteFolder(*bad_, true);
     WriteFolder(*clean_, false);
-    ASSERT_TRUE(policies_->Write("strict.textproto", "name: \"strict\"\n").ok());
+    // Each policy is the shipped firewall with its own name and data_quality section.
+    const std::string firewall = policy::testing::FirewallOnlyText();
+    ASSERT_FALSE(firewall.empty());
+    ASSERT_TRUE(policies_->Write("strict.textproto", "name: \"strict\"\n" + firewall).ok());
     ASSERT_TRUE(policies_
                     ->Write("dates.textproto",
-                            "name: \"dates only\"\ndata_quality { quarantine: BAD_DATE }\n")
+                            "name: \"dates only\"\ndata_quality { quarantine: BAD_DATE }\n" +
+                                firewall)
                     .ok());
     ASSERT_TRUE(policies_
                     ->Write("both.textproto",
                             "name: \"dates and codes\"\n"
-                            "data_quality { quarantine: BAD_DATE quarantine: UNKNOWN_CODE }\n")
+                            "data_quality { quarantine: BAD_DATE quarantine: UNKNOWN_CODE }\n" +
+                                firewall)
                     .ok());
-    ASSERT_TRUE(
-        policies_->Write("bad.textproto", "name: \"x\"\ndata_quality { quarantine: STRUCTURE }\n")
-            .ok());
+    ASSERT_TRUE(policies_
+                    ->Write("bad.textproto",
+                            "name: \"x\"\ndata_quality { quarantine: STRUCTURE }\n" + firewall)
+                    .ok());
   }
   std::vector<std::string> Args(const std::string& command, const TempFolder& dir,
                                 const std::string& policy) {
@@ -103,7 +110,7 @@ TEST_F(QuarantineE2eTest, WithoutAQuarantiningPolicyTheRoundStops) {
     EXPECT_THAT(r.err, HasSubstr("header.csv:14: DOB: "));
     EXPECT_THAT(r.err, HasSubstr("sensitive.csv:5: NATIONALITY: \"ENG\""));
     EXPECT_THAT(r.err, HasSubstr("2 errors; nothing computed"));
-    r = Node(Args("preview", *bad_, policy));
+    r = Node(Args("preview", *bad_, policy.empty() ? "strict.textproto" : policy));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "");
   }
@@ -136,7 +143,7 @@ TEST_F(QuarantineE2eTest, QuarantinedRowsAreLeftOutAndCounted) {
   // The same grid as the clean folder, except that C103 has no nationality: one child moves
   // from "british" to "not recorded" in the nationality breakdowns. Everything not derived
   // from sensitive.csv is identical.
-  auto clean_args = Args("preview", *clean_, "");
+  auto clean_args = Args("preview", *clean_, "strict.textproto");
   clean_args.push_back("--exact");
   RunResult clean = Node(clean_args);
   ASSERT_EQ(clean.exit_code, 0) << clean.err;

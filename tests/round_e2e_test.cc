@@ -23,6 +23,7 @@
 #include "node/submit_client.h"
 #include "crypto/testing/deterministic_random_source.h"
 #include "proto/coordinator_service.grpc.pb.h"
+#include "policy/testing/policy_text.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -97,7 +98,8 @@ class RoundTest : public ::testing::Test {
   static std::string Address() { return *address_; }
 
   static RunResult Submit(const std::string& la, const std::string& pki = "pki") {
-    return RunCommand({BinaryPath("ringfence-node"), "submit", "--data", Dir() + "/data/" + la, "--la",
+    return RunCommand({BinaryPath("ringfence-node"), "submit", "--policy",
+                       policy::testing::ShippedPolicyPath(), "--data", Dir() + "/data/" + la, "--la",
                 la, "--year", absl::StrCat(kYear), "--ledger",
                 Dir() + "/ledger-" + pki + "-" + la + ".sqlite", "--coordinator", Address(), "--cert",
                 Dir() + "/" + pki + "/la/" + la + ".pem", "--key",
@@ -157,7 +159,8 @@ testing::BackgroundProcess* RoundTest::coordinator_ = nullptr;
 
 // The exact total of `la` from the node's own local preview.
 int64_t ExactTotal(const std::string& dir, const std::string& la) {
-  RunResult r = RunCommand({BinaryPath("ringfence-node"), "preview", "--data", dir + "/data/" + la,
+  RunResult r = RunCommand({BinaryPath("ringfence-node"), "preview", "--policy",
+                            policy::testing::ShippedPolicyPath(), "--data", dir + "/data/" + la,
                      "--la", la, "--year", absl::StrCat(kYear), "--exact"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
