@@ -108,6 +108,24 @@ bool Sendable(const Policy& policy, absl::string_view indicator, absl::string_vi
   return false;
 }
 
+std::vector<int> SendableCells(const Policy& policy) {
+  std::vector<int> out;
+  const auto& cells = catalogue::GridCells();
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (Sendable(policy, cells[i].indicator, cells[i].breakdown))
+      out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+int SendableHistogramCount(const Policy& policy) {
+  int n = 0;
+  for (const catalogue::Indicator& ind : catalogue::Indicators()) {
+    for (const std::string& bd : ind.breakdowns) n += Sendable(policy, ind.name, bd) ? 1 : 0;
+  }
+  return n;
+}
+
 std::string Violation::ToString() const {
   return absl::StrCat(rule, ": ", recipient, cell.empty() ? "" : ": ", cell, ": ", message);
 }
@@ -135,9 +153,9 @@ std::vector<Violation> CheckFirewall(const Policy& policy) {
                                      route->ToString(), "; ", derived);
           } else {
             v.rule = "public-receives-tainted";
-            v.message = absl::StrCat(
-                "a public class would receive this cell through ", route->ToString(), "; ",
-                derived, ", and whatever is public every enforcement class can read");
+            v.message = absl::StrCat("a public class would receive this cell through ",
+                                     route->ToString(), "; ", derived,
+                                     ", and whatever is public every enforcement class can read");
           }
           out.push_back(std::move(v));
         }

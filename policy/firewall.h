@@ -56,12 +56,19 @@ std::optional<Route> Receives(const Policy& policy, absl::string_view class_name
 // True when some class receives `indicator` x `breakdown` at some level: what a node sends.
 bool Sendable(const Policy& policy, absl::string_view indicator, absl::string_view breakdown);
 
+// The cells a node sends and the coordinator expects: indices into catalogue::GridCells(), in
+// catalogue order, of every cell whose histogram is Sendable. Depends only on the policy.
+std::vector<int> SendableCells(const Policy& policy);
+// The number of Sendable histograms (indicator x breakdown pairs): the privacy budget of a
+// round is split equally over them.
+int SendableHistogramCount(const Policy& policy);
+
 // A rule of the policy that a policy breaks.
 struct Violation {
-  std::string rule;       // e.g. "enforcement-receives-tainted"
-  std::string recipient;  // the class concerned
-  std::string cell;       // "indicator/breakdown at Level", or "" when not about a cell
-  std::string message;    // a sentence saying why
+  std::string rule;              // e.g. "enforcement-receives-tainted"
+  std::string recipient;         // the class concerned
+  std::string cell;              // "indicator/breakdown at Level", or "" when not about a cell
+  std::string message;           // a sentence saying why
   std::string ToString() const;  // "rule: recipient: cell: message"
 };
 

@@ -11,12 +11,12 @@
 #include "base/status_macros.h"
 #include "catalogue/catalogue.h"
 #include "crypto/discrete_gaussian.h"
-#include "dp/zcdp.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 #include "crypto/hash.h"
+#include "dp/zcdp.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/text_format.h"
 #include "policy/firewall.h"
 #include "proto/policy.pb.h"
 
@@ -149,8 +149,7 @@ bool ValidClassName(const std::string& name) {
 absl::Status ParseDisclosureRule(const v1::DisclosureRule& proto, absl::string_view file,
                                  absl::string_view field, DisclosureRule* out) {
   if (proto.suppress_below() < 1 || proto.round_to() < 1) {
-    return RuleError(file, field,
-                     "suppress_below and round_to must both be given and at least 1");
+    return RuleError(file, field, "suppress_below and round_to must both be given and at least 1");
   }
   out->suppression_threshold = proto.suppress_below();
   out->rounding_base = proto.round_to();
@@ -195,8 +194,9 @@ absl::Status ParseFirewall(const v1::Policy& proto, absl::string_view file, Poli
     std::set<std::string> declared;
     for (const std::string& a : b.derives_from()) {
       if (!IsKnownAttribute(a)) {
-        return RuleError(file, "breakdowns",
-                         absl::StrCat(b.name(), ": \"", a, "\" is not an attribute of the catalogue"));
+        return RuleError(
+            file, "breakdowns",
+            absl::StrCat(b.name(), ": \"", a, "\" is not an attribute of the catalogue"));
       }
       declared.insert(a);
     }
@@ -214,9 +214,10 @@ absl::Status ParseFirewall(const v1::Policy& proto, absl::string_view file, Poli
   }
   for (const catalogue::Breakdown& b : catalogue::AllBreakdowns()) {
     if (policy->breakdown_attributes.count(b.name) == 0) {
-      return RuleError(file, "breakdowns",
-                       absl::StrCat("\"", b.name,
-                                    "\" is not declared; declare every breakdown of the catalogue"));
+      return RuleError(
+          file, "breakdowns",
+          absl::StrCat("\"", b.name,
+                       "\" is not declared; declare every breakdown of the catalogue"));
     }
   }
 
@@ -257,7 +258,8 @@ absl::Status ParseFirewall(const v1::Policy& proto, absl::string_view file, Poli
     for (const v1::Grant& g : c.grants()) {
       Grant grant;
       grant.index = ++index;
-      const std::string where = absl::StrCat("recipient_classes[", c.name(), "].grants[", index, "]");
+      const std::string where =
+          absl::StrCat("recipient_classes[", c.name(), "].grants[", index, "]");
       if (g.reason().empty()) {
         return RuleError(file, where, "has no reason; say why this class needs these cells");
       }
@@ -315,14 +317,15 @@ absl::Status ParseFirewall(const v1::Policy& proto, absl::string_view file, Poli
     bool enforcement;
     bool is_public;
   };
-  for (const Required& r : {Required{kPublicClass, false, true}, Required{kLaOwnClass, false, false},
-                            Required{"dfe_analyst", false, false},
-                            Required{"inspectorate", false, false},
-                            Required{kEnforcementClass, true, false}}) {
+  for (const Required& r :
+       {Required{kPublicClass, false, true}, Required{kLaOwnClass, false, false},
+        Required{"dfe_analyst", false, false}, Required{"inspectorate", false, false},
+        Required{kEnforcementClass, true, false}}) {
     const RecipientClass* c = policy->FindClass(r.name);
     if (c == nullptr) {
       return RuleError(file, "recipient_classes",
-                       absl::StrCat("the class \"", r.name, "\" is missing; every policy declares "
+                       absl::StrCat("the class \"", r.name,
+                                    "\" is missing; every policy declares "
                                     "public, la_own, dfe_analyst, inspectorate and "
                                     "home_office_enforcement"));
     }
@@ -460,9 +463,8 @@ absl::StatusOr<Policy> Parse(absl::string_view text, absl::string_view file, boo
   if (check_firewall) {
     std::vector<Violation> violations = CheckFirewall(policy);
     if (!violations.empty()) {
-      std::string message = absl::StrCat(file, ": the firewall does not hold (",
-                                         violations.size(), " violation",
-                                         violations.size() == 1 ? "" : "s", "):");
+      std::string message = absl::StrCat(file, ": the firewall does not hold (", violations.size(),
+                                         " violation", violations.size() == 1 ? "" : "s", "):");
       for (const Violation& v : violations) absl::StrAppend(&message, "\n  ", v.ToString());
       return absl::InvalidArgumentError(message);
     }

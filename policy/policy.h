@@ -55,7 +55,7 @@ struct PrivacyPolicy {
 
 enum class GeoLevel { kNational, kRegional, kLocalAuthority };
 inline constexpr GeoLevel kAllGeoLevels[] = {GeoLevel::kNational, GeoLevel::kRegional,
-                                              GeoLevel::kLocalAuthority};
+                                             GeoLevel::kLocalAuthority};
 // "National", "Regional", "Local authority" (the release's words).
 absl::string_view GeoLevelName(GeoLevel level);
 

@@ -16,9 +16,7 @@ using ::ringfence::testing::StatusIs;
 using ::testing::HasSubstr;
 
 // `text` plus the shipped policy's firewall sections, which every policy must have.
-std::string P(const std::string& text) {
-  return text + "\n" + testing::FirewallOnlyText();
-}
+std::string P(const std::string& text) { return text + "\n" + testing::FirewallOnlyText(); }
 
 TEST(ParsePolicyTest, MinimalPolicyQuarantinesNothing) {
   auto p = ParsePolicy(P("name: \"england-v1\"\n"), "p.textproto");
@@ -30,9 +28,9 @@ TEST(ParsePolicyTest, MinimalPolicyQuarantinesNothing) {
 
 TEST(ParsePolicyTest, QuarantineClasses) {
   auto p = ParsePolicy(P("name: \"x\"\n"
-      "# comments are fine\n"
-      "data_quality { quarantine: BAD_DATE quarantine: UNKNOWN_CODE }\n"),
-      "p.textproto");
+                         "# comments are fine\n"
+                         "data_quality { quarantine: BAD_DATE quarantine: UNKNOWN_CODE }\n"),
+                       "p.textproto");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(p->quarantinable.Contains(DataErrorClass::kBadDate));
   EXPECT_TRUE(p->quarantinable.Contains(DataErrorClass::kUnknownCode));
@@ -77,8 +75,9 @@ TEST(ParsePolicyTest, RulesThatFire) {
   EXPECT_THAT(
       ParsePolicy(P("name: \"x\" data_quality { quarantine: BAD_DATE quarantine: BAD_DATE }"), "p"),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BAD_DATE is listed twice")));
-  EXPECT_THAT(ParsePolicy(P("name: \"x\" data_quality { quarantine: ERROR_CLASS_UNSPECIFIED }"), "p"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an error class")));
+  EXPECT_THAT(
+      ParsePolicy(P("name: \"x\" data_quality { quarantine: ERROR_CLASS_UNSPECIFIED }"), "p"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an error class")));
   EXPECT_THAT(ParsePolicy(P("name: \"x\" data_quality { quarantine: 42 }"), "p"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParsePolicy(P("name: \"x\"\nname: \"y\"\n"), "p"),
@@ -94,8 +93,9 @@ TEST(ParsePolicyTest, PrivacyDefaults) {
 }
 
 TEST(ParsePolicyTest, PrivacySection) {
-  auto p = ParsePolicy(P("name: \"x\" privacy { rho_per_year: \"1\" rho_per_round: \"1/4\" "
-      "split: EQUAL_PER_HISTOGRAM mechanism: DISCRETE_GAUSSIAN display_delta: 1e-5 }"),
+  auto p = ParsePolicy(
+      P("name: \"x\" privacy { rho_per_year: \"1\" rho_per_round: \"1/4\" "
+        "split: EQUAL_PER_HISTOGRAM mechanism: DISCRETE_GAUSSIAN display_delta: 1e-5 }"),
       "p");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->privacy.rho_per_year.ToString(), "1");
@@ -113,21 +113,21 @@ TEST(ParsePolicyTest, PrivacyRulesThatFire) {
   EXPECT_THAT(parse("rho_per_year: \"1/2\""),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("pol: privacy.rho_per_round: is missing")));
-  EXPECT_THAT(parse("rho_per_year: \"1/2\" rho_per_round: \"1\""),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("1 is more than rho_per_year 1/2")));
-  EXPECT_THAT(parse("rho_per_year: \"1/2\" rho_per_round: \"0.5\""),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("pol: privacy.rho_per_round: ")));
+  EXPECT_THAT(
+      parse("rho_per_year: \"1/2\" rho_per_round: \"1\""),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 is more than rho_per_year 1/2")));
+  EXPECT_THAT(
+      parse("rho_per_year: \"1/2\" rho_per_round: \"0.5\""),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pol: privacy.rho_per_round: ")));
   EXPECT_THAT(parse("rho_per_year: \"1/2\" rho_per_round: \"0\""),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(parse("rho_per_year: \"1/2\" rho_per_round: \"1/2\" display_delta: 0.5"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("privacy.display_delta: 0.5 is not in (0, 1e-3]")));
   // sigma^2 = 52 / (2 rho) must stay within the sampler's 2^20: rho = 1/100000 is too small.
-  EXPECT_THAT(parse("rho_per_year: \"1\" rho_per_round: \"1/100000\""),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("outside the sampler's range")));
+  EXPECT_THAT(
+      parse("rho_per_year: \"1\" rho_per_round: \"1/100000\""),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside the sampler's range")));
   EXPECT_THAT(parse("rho_per_year: \"1\" rho_per_round: \"1/1000\""), IsOk());
 }
 
