@@ -105,20 +105,6 @@ absl::Status ParsePrivacy(const v1::Privacy& proto, absl::string_view file, Priv
     }
     out->display_delta = proto.display_delta();
   }
-  // The noise this implies must be within the sampler's range.
-  auto per_histogram = dp::SplitEqually(out->rho_per_round, catalogue::HistogramCount());
-  if (!per_histogram.ok())
-    return RuleError(file, "privacy.rho_per_round", per_histogram.status().message());
-  auto variance = dp::GaussianVarianceForRho(*per_histogram);
-  if (!variance.ok() ||
-      variance->numerator > variance->denominator * crypto::DiscreteGaussianSampler::kMaxVariance ||
-      variance->denominator > crypto::DiscreteGaussianSampler::kMaxDenominator) {
-    return RuleError(
-        file, "privacy.rho_per_round",
-        absl::StrCat(out->rho_per_round.ToString(), " split over ", catalogue::HistogramCount(),
-                     " histograms gives noise outside the sampler's range (sigma at "
-                     "most 1024, variance denominator at most 2^31)"));
-  }
   return absl::OkStatus();
 }
 
@@ -153,6 +139,9 @@ absl::Status ParseDisclosureRule(const v1::DisclosureRule& proto, absl::string_v
   }
   out->suppression_threshold = proto.suppress_below();
   out->rounding_base = proto.round_to();
+  // The same bounds the node and coordinator check before every round.
+  absl::Status valid = ValidateDisclosureRule(*out);
+  if (!valid.ok()) return RuleError(file, field, valid.message());
   return absl::OkStatus();
 }
 
@@ -382,6 +371,27 @@ absl::Status ParseFirewall(const v1::Policy& proto, absl::string_view file, Poli
   return absl::OkStatus();
 }
 
+// The noise the node will use, sigma^2 = H' / (2 rho_per_round) over the H' histograms the
+// policy sends (policy::SendableHistogramCount), must be within the sampler's range.
+absl::Status CheckNoiseRange(const Policy& policy, absl::string_view file) {
+  const int histograms = std::max(1, SendableHistogramCount(policy));
+  auto per_histogram = dp::SplitEqually(policy.privacy.rho_per_round, histograms);
+  if (!per_histogram.ok()) {
+    return RuleError(file, "privacy.rho_per_round", per_histogram.status().message());
+  }
+  auto variance = dp::GaussianVarianceForRho(*per_histogram);
+  if (!variance.ok() ||
+      variance->numerator > variance->denominator * crypto::DiscreteGaussianSampler::kMaxVariance ||
+      variance->denominator > crypto::DiscreteGaussianSampler::kMaxDenominator) {
+    return RuleError(
+        file, "privacy.rho_per_round",
+        absl::StrCat(policy.privacy.rho_per_round.ToString(), " split over the ", histograms,
+                     " histograms this policy sends gives noise outside the sampler's range "
+                     "(sigma at most 1024, variance denominator at most 2^31)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Policy> Parse(absl::string_view text, absl::string_view file, bool check_firewall);
 
 }  // namespace
@@ -460,6 +470,7 @@ absl::StatusOr<Policy> Parse(absl::string_view text, absl::string_view file, boo
     RINGFENCE_RETURN_IF_ERROR(ParsePrivacy(proto.privacy(), file, &policy.privacy));
   }
   RINGFENCE_RETURN_IF_ERROR(ParseFirewall(proto, file, &policy));
+  RINGFENCE_RETURN_IF_ERROR(CheckNoiseRange(policy, file));
   if (check_firewall) {
     std::vector<Violation> violations = CheckFirewall(policy);
     if (!violations.empty()) {

@@ -3,6 +3,7 @@
 //   ringfence pki init|issue|show ...   test/demo PKI (tools/pki_command.cc)
 //   ringfence synth ...                 synthetic SSDA903 exports (tools/synth_command.cc)
 //   ringfence release ...               fetch a released table as CSV (tools/release_command.cc)
+//   ringfence policy check|explain|digest  check and explain a policy (tools/policy_command.cc)
 //
 // Exit codes: 0 success, 1 failure (message on stderr), 2 usage error.
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/policy_command.h"
 
 namespace {
 
@@ -18,7 +20,9 @@ void PrintHelp() {
                "commands:\n"
                "  pki       make and inspect test/demo certificates (init, issue, show)\n"
                "  synth     write synthetic SSDA903 exports for real LA codes\n"
-               "  release   fetch the released table for a year as tidy CSV (recipients)\n\n"
+               "  release   fetch the released table for a year as tidy CSV (recipients)\n"
+               "  policy    check a policy file, explain what a recipient class receives, or\n"
+               "            print its digest (exit 0 pass, 1 refused, 2 usage error)\n\n"
                "Run 'ringfence <command> --help' for a command's flags.\n";
 }
 
@@ -38,6 +42,7 @@ int main(int argc, char** argv) {
   if (command == "pki") return ringfence::tools::RunPkiCommand(args);
   if (command == "synth") return ringfence::tools::RunSynthCommand(args);
   if (command == "release") return ringfence::tools::RunReleaseCommand(args);
+  if (command == "policy") return ringfence::tools::RunPolicyCommand(args);
   std::cerr << "ringfence: unknown command '" << command << "'; see --help\n";
   return 2;
 }
