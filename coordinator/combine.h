@@ -8,19 +8,22 @@
 // leave a node). Everything it releases is post-processing of those noisy
 // values, so the nodes' DP guarantee carries over unchanged:
 //   * LA rows carry the node's own publication decision (suppressed, or the
-//   rounded noisy
-//     value), re-checked here against the shared disclosure rule. The unrounded
-//     noisy_value of a single LA is NEVER put in a released cell.
+//     rounded noisy value), re-checked here against the cell's disclosure
+//     rule under the policy. The unrounded noisy_value of a single LA is NEVER
+//     put in a released cell.
 //   * Regional and England rows are the sum of the contributing LAs' noisy
-//   values, to which
-//     the same suppress-then-round rule (policy/disclosure.h) is applied. Noise
-//     has mean 0, so sums are unbiased; their noise variance is the exact sum
-//     of the LAs' variances.
+//     values, to which the same suppress-then-round rule (policy/disclosure.h,
+//     the cell's policy::RuleFor) is applied. Noise has mean 0, so sums are
+//     unbiased; their noise variance is the exact sum of the LAs' variances.
 //   * Each cell's noise SD and 95% interval half-width (NoiseUncertaintyOf)
 //     are functions of public parameters only (variance, rounding base), never
 //     of a value.
-// What a recipient may see of the table is decided afterwards
-// (WithholdSensitive now, the firewall policy later).
+//   * Which cells a node sends, and which suppression and rounding rule each
+//     follows (untainted or tainted), come from the firewall policy
+//     (policy/policy.h, policy/firewall.h) that node and coordinator share; a
+//     submission made under another policy (another digest) is refused.
+// What a recipient may see of the table is decided afterwards, per recipient
+// class, by FilterForRecipient.
 //
 // Thread-safe: pure functions over values.
 #ifndef RINGFENCE_COORDINATOR_COMBINE_H_
@@ -34,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "catalogue/catalogue.h"
 #include "policy/disclosure.h"
+#include "policy/policy.h"
 
 namespace ringfence::coordinator {
 
@@ -71,8 +75,17 @@ struct Submission {
   std::string la_code;
   int year = 0;
   unsigned catalogue_version = 0;
+  // Hex SHA-256 of the policy the node protected the grid under (policy::Policy::digest).
+  std::string policy_digest;
   NoiseParameters noise;
-  policy::DisclosureRule rule;  // the node's suppression threshold and rounding base
+  // The rule the node declares for untainted cells (NoiseParams.suppression_threshold and
+  // rounding_base).
+  policy::DisclosureRule rule;
+  // The rule the node declares for tainted cells (NoiseParams.tainted_suppression_threshold
+  // and tainted_rounding_base). Both declared rules must be the policy's; each cell is also
+  // re-checked against policy::RuleFor, which is what binds.
+  policy::DisclosureRule tainted_rule;
+  // The cells of policy::SendableCells(policy), in catalogue order.
   std::vector<ProtectedCell> cells;
 };
 
@@ -83,23 +96,28 @@ struct Submission {
 inline constexpr int64_t kMaxAbsNoisyValue = 1'000'000'000;
 
 // Checks a submission against catalogue version kCatalogueVersion and the
-// coordinator's disclosure rule (policy::kDefaultDisclosureRule for now):
-//   * la_code is in the LA registry; year in [kFirstYear, kLastYear];
-//     catalogue_version == kCatalogueVersion;
+// coordinator's policy:
+//   * la_code is in the LA registry;
+//   * policy_digest is policy.digest: otherwise FAILED_PRECONDITION naming the
+//     first 12 hex characters of both digests and the coordinator's policy
+//     name and file (checked before anything else about the grid, since
+//     another policy means another set of cells and rules);
+//   * year in [kFirstYear, kLastYear]; catalogue_version == kCatalogueVersion;
 //   * noise mechanism is the discrete Gaussian with non-zero variance and rho
-//   (numerators and
-//     denominators);
-//   * suppression threshold and rounding base equal the coordinator's rule;
-//   * the cells are exactly catalogue::GridCells(), in catalogue order;
+//     (numerators and denominators);
+//   * the declared rules equal the policy's untainted and tainted rules;
+//   * the cells are exactly the catalogue cells of policy::SendableCells(policy)
+//     (every histogram some class may receive), in catalogue order: no cell
+//     that no class receives, none missing;
 //   * |noisy_value| <= kMaxAbsNoisyValue, and each cell's (suppressed, rounded
-//   value) is what
-//     suppress-then-round gives for its noisy value (the coordinator re-checks
-//     the node's post-processing, so a node cannot publish an unsuppressed
-//     small or unrounded value).
-// Returns OK or INVALID_ARGUMENT naming the LA, the cell and the rule broken.
-// Messages may quote the submission's own values: they go back to the
-// submitting node only, never to logs.
-absl::Status ValidateSubmission(const Submission& submission);
+//     value) is what suppress-then-round under policy::RuleFor(policy, cell)
+//     (the tainted rule for a tainted cell, else the untainted one) gives for
+//     its noisy value (the coordinator re-checks the node's post-processing,
+//     so a node cannot publish an unsuppressed small or unrounded value).
+// Returns OK, FAILED_PRECONDITION (policy digest), or INVALID_ARGUMENT naming
+// the LA, the cell and the rule broken. Messages may quote the submission's
+// own values: they go back to the submitting node only, never to logs.
+absl::Status ValidateSubmission(const Submission& submission, const policy::Policy& policy);
 
 enum class GeographicLevel { kNational, kRegional, kLocalAuthority };
 
@@ -149,30 +167,68 @@ struct ReleaseTable {
   unsigned catalogue_version = 0;
   std::vector<std::string> la_codes;  // the LAs in the table, in registry order
   std::vector<ReleasedCell> cells;
+  // Set by FilterForRecipient: the policy the cells were filtered by, and for whom.
+  std::string policy_digest;
+  std::string recipient_class;
 };
 
 // Combines the submissions of `year` (any order; at most one per LA) into the
-// released table. Each submission is validated first (ValidateSubmission).
-// Rows: England first, then each region with at least one submission in
-// catalogue::AllRegions() order, then each submitting LA in registry order;
-// within a geography, cells in catalogue order. Regional and England values are
-// policy::ApplyDisclosureRule(kDefaultDisclosureRule, sum of noisy values).
-// Every cell, suppressed or not, carries NoiseUncertaintyOf(its variance, the
-// rounding base of kDefaultDisclosureRule, which every valid submission uses).
+// released table. Each submission is validated first (ValidateSubmission
+// against `policy`). Rows: England first, then each region with at least one
+// submission in catalogue::AllRegions() order, then each submitting LA in
+// registry order; within a geography, the cells of policy::SendableCells in
+// catalogue order. Regional and England values are
+// policy::ApplyDisclosureRule(policy::RuleFor(policy, cell), sum of noisy
+// values). Every cell, suppressed or not, carries NoiseUncertaintyOf(its
+// variance, the rounding base of its RuleFor rule).
 //
-// Errors: NOT_FOUND when `submissions` is empty; INVALID_ARGUMENT for an
-// invalid submission, a submission for another year, or two submissions from
-// one LA; INTERNAL if a summed noise variance does not fit in uint64.
-absl::StatusOr<ReleaseTable> Combine(int year, const std::vector<Submission>& submissions);
+// Privacy: the table holds every sendable cell at every level, whoever may
+// receive it. It must go through FilterForRecipient before it leaves the
+// coordinator.
+//
+// Errors: NOT_FOUND when `submissions` is empty; FAILED_PRECONDITION or
+// INVALID_ARGUMENT for an invalid submission (as ValidateSubmission), a
+// submission for another year, or two submissions from one LA; INTERNAL if a
+// summed noise variance does not fit in uint64.
+absl::StatusOr<ReleaseTable> Combine(int year, const std::vector<Submission>& submissions,
+                                     const policy::Policy& policy);
 
-// Drops every cell whose breakdown is marked sensitive in the catalogue, or is
-// not in the catalogue at all.
+// The policy's name for a release level (the same three levels).
+policy::GeoLevel ToPolicyLevel(GeographicLevel level);
+
+// Who a release is for.
+struct ReleaseAudience {
+  // The requester's class: the recipient class of its certificate, or
+  // policy::kLaOwnClass for an LA certificate.
+  std::string recipient_class;
+  // For policy::kLaOwnClass: the requester's own LA (from its certificate).
+  std::string own_la_code;
+  // Only these levels (empty: every level).
+  std::vector<GeographicLevel> levels;
+};
+
+// OK when `audience` may receive a release at all under `policy`: its class
+// is in the policy, and la_own comes with an LA. PERMISSION_DENIED otherwise,
+// with a message naming the class and the policy.
+absl::Status CheckAudience(const policy::Policy& policy, const ReleaseAudience& audience);
+
+// The part of `table` that `audience` may receive under `policy`: a cell at a
+// level is kept only if policy::Receives(policy, class, indicator, breakdown,
+// level) and its level is among audience.levels (when given); for
+// policy::kLaOwnClass, LOCAL_AUTHORITY cells are kept only for own_la_code.
+// Order is kept. Sets policy_digest and recipient_class; la_codes is kept
+// (which LAs contributed is needed to read the regional and national sums,
+// and carries no value).
 //
-// Privacy: until the firewall policy exists (DESIGN.md), no recipient class may
-// receive any cell derived from a sensitive attribute (nationality, immigration
-// status, NRPF): the coordinator fails closed and withholds them from everyone.
-// An unknown breakdown is treated as sensitive for the same reason.
-ReleaseTable WithholdSensitive(ReleaseTable table);
+// Privacy: fails closed. A cell whose indicator x breakdown x group is not in
+// the catalogue, or that Receives does not grant, is dropped; an enforcement
+// class additionally never gets a tainted cell (policy::IsTainted), even if a
+// grant covered it (ParsePolicy's CheckFirewall already refuses such a policy:
+// this is a second lock on the same door); la_own without an LA gets no LA row.
+//
+// Errors: PERMISSION_DENIED as CheckAudience (nothing is returned).
+absl::StatusOr<ReleaseTable> FilterForRecipient(ReleaseTable table, const policy::Policy& policy,
+                                                const ReleaseAudience& audience);
 
 }  // namespace ringfence::coordinator
 

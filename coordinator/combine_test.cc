@@ -3,15 +3,23 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "base/testing/status_matchers.h"
 #include "catalogue/catalogue.h"
 #include "catalogue/la_registry.h"
+#include "coordinator/testing/submissions.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "policy/disclosure.h"
+#include "policy/firewall.h"
+#include "policy/policy.h"
+#include "policy/testing/policy_text.h"
 
 namespace ringfence::coordinator {
 namespace {
@@ -19,6 +27,7 @@ namespace {
 using ::ringfence::testing::IsOk;
 using ::ringfence::testing::IsOkAndHolds;
 using ::ringfence::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -32,29 +41,35 @@ constexpr char kIslington[] = "E09000019";
 constexpr char kNorthEast[] = "E12000001";
 constexpr char kLondon[] = "E12000007";
 
+// The shipped policy, which sends every cell of the grid (some class receives each
+// histogram), with both disclosure rules {10, 5}.
+const policy::Policy& Shipped() {
+  static const policy::Policy* const kPolicy = [] {
+    absl::StatusOr<policy::Policy> p = testing::ShippedPolicy();
+    if (!p.ok()) {
+      ADD_FAILURE() << p.status();
+      return new policy::Policy();
+    }
+    return new policy::Policy(*std::move(p));
+  }();
+  return *kPolicy;
+}
+
 size_t GridSize() { return catalogue::GridCells().size(); }
 
-// A valid submission whose cell i has noisy value noisy[i], published as the
-// node would.
+// A valid submission under the shipped policy whose cell i has noisy value noisy[i],
+// published as the node would.
 Submission MakeSubmission(const std::string& la, const std::vector<int64_t>& noisy,
                           Rational variance = {4, 1}) {
-  Submission s;
-  s.la_code = la;
-  s.year = kYear;
-  s.catalogue_version = catalogue::kCatalogueVersion;
-  s.noise.mechanism = NoiseMechanism::kDiscreteGaussian;
-  s.noise.variance = variance;
-  s.noise.rho = Rational{1, 2};
-  s.rule = policy::kDefaultDisclosureRule;
-  const auto& grid = catalogue::GridCells();
-  for (size_t i = 0; i < grid.size(); ++i) {
-    ProtectedCell c;
-    c.key = grid[i];
-    c.noisy_value = noisy.at(i);
-    c.published = policy::ApplyDisclosureRule(s.rule, c.noisy_value);
-    s.cells.push_back(c);
-  }
-  return s;
+  return testing::MakeSubmission(Shipped(), la, kYear, noisy, variance);
+}
+
+absl::Status ValidateSubmission(const Submission& s) {
+  return coordinator::ValidateSubmission(s, Shipped());
+}
+
+absl::StatusOr<ReleaseTable> Combine(int year, const std::vector<Submission>& subs) {
+  return coordinator::Combine(year, subs, Shipped());
 }
 
 std::vector<int64_t> Constant(int64_t v) { return std::vector<int64_t>(GridSize(), v); }
@@ -152,8 +167,9 @@ TEST(CombineTest, SumsNoisyValuesPerRegionAndForEngland) {
   EXPECT_THAT(table->la_codes, ElementsAre(kGateshead, kCamden, kWestminster));
 
   const auto& grid = catalogue::GridCells();
-  const auto& rule = policy::kDefaultDisclosureRule;
   for (size_t i = 0; i < grid.size(); ++i) {
+    const policy::DisclosureRule rule =
+        policy::RuleFor(Shipped(), grid[i].indicator, grid[i].breakdown);
     const int64_t w = Ramp(0)[i], g = Ramp(3)[i], c = Ramp(11)[i];
     const ReleasedCell& eng = Find(*table, GeographicLevel::kNational, "", grid[i]);
     EXPECT_EQ(eng.published, policy::ApplyDisclosureRule(rule, w + g + c)) << i;
@@ -486,26 +502,396 @@ TEST(ValidateSubmissionTest, RefusesAnotherDisclosureRule) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rounding base 1")));
 }
 
-// --- WithholdSensitive
+// --- The policy: digest, the cells a node sends, the rule per taint
+// --------------------------------------------------------
+
+// Every `breakdowns: "*"` of the shipped policy spelled out without nrpf: then no class
+// receives the nrpf histograms, so no node sends them.
+constexpr char kEveryBreakdownButNrpf[] =
+    R"(breakdowns: "total" breakdowns: "sex" breakdowns: "age" breakdowns: "ethnicity" )"
+    R"(breakdowns: "uasc" breakdowns: "legal_status" breakdowns: "placement" )"
+    R"(breakdowns: "nationality" breakdowns: "immigration_status" breakdowns: "leaver_age" )"
+    R"(breakdowns: "ceased_reason")";
+
+policy::Policy Variant(absl::string_view from, absl::string_view to) {
+  absl::StatusOr<policy::Policy> p = testing::ShippedPolicyWith(from, to);
+  EXPECT_THAT(p, IsOk());
+  return p.ok() ? *std::move(p) : policy::Policy();
+}
+
+policy::Policy WithoutNrpf() { return Variant(R"(breakdowns: "*")", kEveryBreakdownButNrpf); }
+
+// Tainted cells suppressed below 20 and rounded to 10; untainted ones keep {10, 5}.
+policy::Policy StricterTainted() {
+  // (" tainted", so that "untainted {" does not match.)
+  return Variant(" tainted { suppress_below: 10 round_to: 5 }",
+                 " tainted { suppress_below: 20 round_to: 10 }");
+}
+
+// Index of the first sent cell of `breakdown` under `p`.
+size_t FirstOf(const policy::Policy& p, const std::string& indicator,
+               const std::string& breakdown) {
+  const std::vector<catalogue::CellKey> keys = testing::SentCells(p);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (keys[k].indicator == indicator && keys[k].breakdown == breakdown) return k;
+  }
+  ADD_FAILURE() << "no sent cell " << indicator << "/" << breakdown;
+  return 0;
+}
+
+TEST(PolicyDigestTest, RefusesASubmissionUnderAnotherPolicyNamingBothDigestsAndTheFile) {
+  const policy::Policy renamed = Variant(R"(name: "england-2025")", R"(name: "england-2025-b")");
+  ASSERT_NE(renamed.digest, Shipped().digest);
+  // Valid in every other respect (the same cells and rules), but made under `renamed`.
+  Submission s = testing::MakeSubmission(renamed, kWestminster, kYear, Ramp(0), Rational{4, 1});
+  EXPECT_THAT(coordinator::ValidateSubmission(s, renamed), IsOk());
+  EXPECT_THAT(
+      ValidateSubmission(s),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr(renamed.digest.substr(0, 12)),
+                     HasSubstr(Shipped().digest.substr(0, 12)), HasSubstr("policy 'england-2025'"),
+                     HasSubstr(Shipped().file), HasSubstr("must load the same policy file"))));
+  EXPECT_THAT(Combine(kYear, {s}), StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  s.policy_digest.clear();
+  EXPECT_THAT(ValidateSubmission(s), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                              HasSubstr("the node sent no policy digest")));
+}
+
+TEST(PolicyDigestTest, TheDigestIsCheckedBeforeTheCells) {
+  // A node under another policy sends other cells; the message must say why.
+  Submission s = MakeSubmission(kWestminster, Ramp(0));
+  s.policy_digest = WithoutNrpf().digest;
+  EXPECT_THAT(ValidateSubmission(s), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(SendableCellsTest, ExpectsExactlyTheCellsSomeClassReceivesInCatalogueOrder) {
+  const policy::Policy p = WithoutNrpf();
+  const std::vector<catalogue::CellKey> sent = testing::SentCells(p);
+  ASSERT_LT(sent.size(), GridSize());
+  for (const catalogue::CellKey& k : sent) EXPECT_NE(k.breakdown, "nrpf");
+  const std::vector<int64_t> noisy(sent.size(), 123);
+  EXPECT_THAT(coordinator::ValidateSubmission(testing::MakeSubmission(p, kCamden, kYear, noisy), p),
+              IsOk());
+
+  // The whole grid, nrpf included, under p's digest: a cell no class receives is refused.
+  Submission whole = MakeSubmission(kCamden, Constant(123));
+  whole.policy_digest = p.digest;
+  EXPECT_THAT(coordinator::ValidateSubmission(whole, p),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("cla/nrpf/nrpf"),
+                             HasSubstr("which no recipient class receives under the policy"))));
+
+  // A sendable cell left out is refused too.
+  Submission missing = testing::MakeSubmission(p, kCamden, kYear, noisy);
+  missing.cells.erase(missing.cells.begin() + FirstOf(p, "cla", "nationality"));
+  EXPECT_THAT(coordinator::ValidateSubmission(missing, p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cla/nationality/")));
+  Submission extra = testing::MakeSubmission(p, kCamden, kYear, noisy);
+  extra.cells.push_back(whole.cells.back());
+  EXPECT_THAT(coordinator::ValidateSubmission(extra, p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("extra cell")));
+}
+
+TEST(SendableCellsTest, CombineReleasesOnlyTheSentCells) {
+  const policy::Policy p = WithoutNrpf();
+  const size_t n = testing::SentCells(p).size();
+  absl::StatusOr<ReleaseTable> t = coordinator::Combine(
+      kYear,
+      {testing::MakeSubmission(p, kCamden, kYear, std::vector<int64_t>(n, 40)),
+       testing::MakeSubmission(p, kGateshead, kYear, std::vector<int64_t>(n, 41))},
+      p);
+  ASSERT_THAT(t, IsOk());
+  // England, North East, London, Gateshead, Camden.
+  EXPECT_EQ(t->cells.size(), 5 * n);
+  for (const ReleasedCell& c : t->cells) EXPECT_NE(c.key.breakdown, "nrpf");
+}
+
+TEST(TaintRuleTest, EachCellIsCheckedAgainstTheRuleOfItsTaint) {
+  const policy::Policy p = StricterTainted();
+  ASSERT_EQ(p.tainted_rule.suppression_threshold, 20);
+  ASSERT_EQ(p.untainted_rule.suppression_threshold, 10);
+  const size_t n = testing::SentCells(p).size();
+  const size_t tainted = FirstOf(p, "cla", "nationality");
+  const size_t untainted = FirstOf(p, "cla", "sex");
+  ASSERT_TRUE(policy::IsTainted(p, "cla", "nationality"));
+  ASSERT_FALSE(policy::IsTainted(p, "cla", "sex"));
+
+  // 15 is published as 15 when untainted, suppressed when tainted (below 20); 26 is 25 or 30.
+  std::vector<int64_t> noisy(n, 26);
+  noisy[tainted] = 15;
+  noisy[untainted] = 15;
+  Submission good = testing::MakeSubmission(p, kCamden, kYear, noisy);
+  EXPECT_EQ(good.cells[tainted].published, (policy::PublishedValue{true, 0}));
+  EXPECT_EQ(good.cells[untainted].published, (policy::PublishedValue{false, 15}));
+  EXPECT_EQ(good.cells[tainted + 1].published, (policy::PublishedValue{false, 30}));
+  EXPECT_EQ(good.cells[untainted + 1].published, (policy::PublishedValue{false, 25}));
+  EXPECT_THAT(coordinator::ValidateSubmission(good, p), IsOk());
+
+  // A node that applied the untainted rule to a tainted cell.
+  Submission lax = good;
+  lax.cells[tainted].published = {false, 15};
+  EXPECT_THAT(coordinator::ValidateSubmission(lax, p),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("below the suppression threshold 20"),
+                             HasSubstr("the policy's tainted rule"))));
+  Submission coarse = good;
+  coarse.cells[tainted + 1].published = {false, 25};
+  EXPECT_THAT(coordinator::ValidateSubmission(coarse, p),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("must be published as 30 (rule: suppress below 20, then round "
+                                 "to base 10, the policy's tainted rule)")));
+  // And one that applied the tainted rule to an untainted cell.
+  Submission strict = good;
+  strict.cells[untainted].published = {true, 0};
+  EXPECT_THAT(coordinator::ValidateSubmission(strict, p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("untainted rule")));
+}
+
+TEST(TaintRuleTest, TheDeclaredRulesMustBeThePolicys) {
+  const policy::Policy p = StricterTainted();
+  Submission s = testing::MakeSubmission(p, kCamden, kYear,
+                                         std::vector<int64_t>(testing::SentCells(p).size(), 50));
+  s.tainted_rule = p.untainted_rule;
+  EXPECT_THAT(coordinator::ValidateSubmission(s, p),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("tainted-cell suppression threshold 10 differs from the "
+                                 "coordinator's 20")));
+  s.tainted_rule = {20, 5};
+  EXPECT_THAT(
+      coordinator::ValidateSubmission(s, p),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("tainted-cell rounding base 5 differs from the coordinator's 10")));
+}
+
+TEST(TaintRuleTest, RegionalAndNationalSumsUseTheRuleOfTheirTaint) {
+  const policy::Policy p = StricterTainted();
+  const size_t n = testing::SentCells(p).size();
+  // Two London LAs at 13 each: a sum of 26, which is 25 untainted and 30 tainted.
+  absl::StatusOr<ReleaseTable> t = coordinator::Combine(
+      kYear,
+      {testing::MakeSubmission(p, kCamden, kYear, std::vector<int64_t>(n, 13), {52, 1}),
+       testing::MakeSubmission(p, kWestminster, kYear, std::vector<int64_t>(n, 13), {52, 1})},
+      p);
+  ASSERT_THAT(t, IsOk());
+  const catalogue::CellKey sex{"cla", "sex", "male"};
+  const catalogue::CellKey nationality{"cla", "nationality", "british"};
+  for (GeographicLevel level : {GeographicLevel::kNational, GeographicLevel::kRegional}) {
+    const std::string code = level == GeographicLevel::kRegional ? kLondon : "";
+    const ReleasedCell& u = Find(*t, level, code, sex);
+    const ReleasedCell& x = Find(*t, level, code, nationality);
+    EXPECT_EQ(u.published, (policy::PublishedValue{false, 25}));
+    EXPECT_EQ(x.published, (policy::PublishedValue{false, 30}));
+    // The half-width adds half of each cell's own rounding base.
+    EXPECT_NEAR(u.ci95_half_width, 1.96 * std::sqrt(104.0) + 2.5, 1e-9);
+    EXPECT_NEAR(x.ci95_half_width, 1.96 * std::sqrt(104.0) + 5, 1e-9);
+  }
+  // LA rows: 13 is 15 untainted, suppressed tainted (below 20).
+  EXPECT_EQ(Find(*t, GeographicLevel::kLocalAuthority, kCamden, sex).published,
+            (policy::PublishedValue{false, 15}));
+  const ReleasedCell& la_tainted = Find(*t, GeographicLevel::kLocalAuthority, kCamden, nationality);
+  EXPECT_TRUE(la_tainted.published.suppressed);
+  EXPECT_NEAR(la_tainted.ci95_half_width, 1.96 * std::sqrt(52.0) + 5, 1e-9);
+}
+
+// --- FilterForRecipient
 // -------------------------------------------------------------------
 
-TEST(WithholdSensitiveTest, DropsSensitiveAndUnknownBreakdowns) {
-  ReleaseTable t;
-  auto add = [&t](const std::string& breakdown, const std::string& group) {
+bool SensitiveBreakdown(const std::string& breakdown) {
+  return breakdown == "nationality" || breakdown == "immigration_status" || breakdown == "nrpf";
+}
+
+// England, London, North East, and three LAs (Gateshead, Camden, Westminster).
+ReleaseTable ThreeLaTable() {
+  absl::StatusOr<ReleaseTable> t =
+      Combine(kYear, {MakeSubmission(kWestminster, Ramp(0)), MakeSubmission(kGateshead, Ramp(3)),
+                      MakeSubmission(kCamden, Ramp(11))});
+  EXPECT_THAT(t, IsOk());
+  return t.ok() ? *std::move(t) : ReleaseTable();
+}
+
+ReleaseAudience For(const std::string& recipient_class, const std::string& own_la = "",
+                    std::vector<GeographicLevel> levels = {}) {
+  return ReleaseAudience{recipient_class, own_la, std::move(levels)};
+}
+
+TEST(FilterForRecipientTest, EachClassGetsExactlyWhatThePolicyGrantsIt) {
+  const ReleaseTable all = ThreeLaTable();
+  for (const policy::RecipientClass& cls : Shipped().classes) {
+    const std::string own = cls.name == policy::kLaOwnClass ? kCamden : "";
+    absl::StatusOr<ReleaseTable> got = FilterForRecipient(all, Shipped(), For(cls.name, own));
+    ASSERT_THAT(got, IsOk()) << cls.name;
+    EXPECT_EQ(got->recipient_class, cls.name);
+    EXPECT_EQ(got->policy_digest, Shipped().digest);
+    EXPECT_EQ(got->la_codes, all.la_codes);
+    std::vector<const ReleasedCell*> want;
+    for (const ReleasedCell& c : all.cells) {
+      if (cls.name == policy::kLaOwnClass && c.level == GeographicLevel::kLocalAuthority &&
+          c.la_code != kCamden) {
+        continue;
+      }
+      if (policy::Receives(Shipped(), cls.name, c.key.indicator, c.key.breakdown,
+                           ToPolicyLevel(c.level))) {
+        want.push_back(&c);
+      }
+    }
+    ASSERT_EQ(got->cells.size(), want.size()) << cls.name;
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got->cells[i].key, want[i]->key) << cls.name << " " << i;
+      EXPECT_EQ(got->cells[i].level, want[i]->level);
+      EXPECT_EQ(got->cells[i].la_code + got->cells[i].region_code,
+                want[i]->la_code + want[i]->region_code);
+      EXPECT_EQ(got->cells[i].published, want[i]->published);
+    }
+  }
+}
+
+TEST(FilterForRecipientTest, EnforcementGetsNoCellDerivedFromASensitiveAttribute) {
+  const ReleaseTable all = ThreeLaTable();
+  absl::StatusOr<ReleaseTable> got =
+      FilterForRecipient(all, Shipped(), For(policy::kEnforcementClass));
+  ASSERT_THAT(got, IsOk());
+  absl::StatusOr<ReleaseTable> pub = FilterForRecipient(all, Shipped(), For(policy::kPublicClass));
+  ASSERT_THAT(pub, IsOk());
+  // Enforcement reads what is public (as everyone can), plus its own grant: the national
+  // count of children looked after, which is public already. Nothing tainted in either.
+  EXPECT_EQ(got->cells.size(), pub->cells.size());
+  ASSERT_FALSE(got->cells.empty());
+  std::set<std::string> las;
+  bool national_total = false;
+  for (const ReleasedCell& c : got->cells) {
+    EXPECT_FALSE(SensitiveBreakdown(c.key.breakdown)) << c.key.breakdown;
+    EXPECT_FALSE(policy::IsTainted(Shipped(), c.key.indicator, c.key.breakdown));
+    national_total |= c.level == GeographicLevel::kNational && c.key == TotalKey();
+    if (c.level == GeographicLevel::kLocalAuthority) las.insert(c.la_code);
+  }
+  EXPECT_TRUE(national_total);
+  EXPECT_EQ(las.size(), 3u);
+  // The shipped policy does send tainted cells: the filter, not the grid, withholds them.
+  size_t tainted = 0;
+  for (const ReleasedCell& c : all.cells) tainted += SensitiveBreakdown(c.key.breakdown);
+  EXPECT_GT(tainted, 0u);
+  EXPECT_EQ(got->cells.size() + tainted, all.cells.size());
+}
+
+TEST(FilterForRecipientTest, AnalystsAndInspectorsGetTheSensitiveBreakdownsAtEveryLevel) {
+  const ReleaseTable all = ThreeLaTable();
+  for (const char* cls : {"dfe_analyst", "inspectorate"}) {
+    absl::StatusOr<ReleaseTable> got = FilterForRecipient(all, Shipped(), For(cls));
+    ASSERT_THAT(got, IsOk());
+    EXPECT_EQ(got->cells.size(), all.cells.size()) << cls;
+    std::set<GeographicLevel> nationality_levels;
+    for (const ReleasedCell& c : got->cells) {
+      if (c.key.breakdown == "nationality") nationality_levels.insert(c.level);
+    }
+    EXPECT_EQ(nationality_levels.size(), 3u) << cls;
+  }
+}
+
+TEST(FilterForRecipientTest, AnLaReadsItsOwnLaRowsAndNoOtherLas) {
+  absl::StatusOr<ReleaseTable> got =
+      FilterForRecipient(ThreeLaTable(), Shipped(), For(policy::kLaOwnClass, kCamden));
+  ASSERT_THAT(got, IsOk());
+  std::map<GeographicLevel, int> per_level;
+  bool own_nationality = false;
+  for (const ReleasedCell& c : got->cells) {
+    ++per_level[c.level];
+    if (c.level == GeographicLevel::kLocalAuthority) {
+      EXPECT_EQ(c.la_code, kCamden);
+      own_nationality |= c.key.breakdown == "nationality";
+    }
+  }
+  EXPECT_TRUE(own_nationality);
+  // England, both regions, and one LA: every sent cell of each.
+  EXPECT_EQ(per_level[GeographicLevel::kNational], static_cast<int>(GridSize()));
+  EXPECT_EQ(per_level[GeographicLevel::kRegional], static_cast<int>(2 * GridSize()));
+  EXPECT_EQ(per_level[GeographicLevel::kLocalAuthority], static_cast<int>(GridSize()));
+}
+
+TEST(FilterForRecipientTest, UnknownClassesAndLaOwnWithoutAnLaGetNothing) {
+  EXPECT_THAT(FilterForRecipient(ThreeLaTable(), Shipped(), For("someclass")),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       AllOf(HasSubstr("'someclass' is not in the coordinator's policy "
+                                       "'england-2025'"),
+                             HasSubstr("receives nothing"))));
+  EXPECT_THAT(FilterForRecipient(ThreeLaTable(), Shipped(), For("")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(FilterForRecipient(ThreeLaTable(), Shipped(), For(policy::kLaOwnClass)),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("LA's certificate")));
+  // A default policy (no classes) releases nothing to anyone.
+  EXPECT_THAT(FilterForRecipient(ThreeLaTable(), policy::Policy(), For("dfe_analyst")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST(FilterForRecipientTest, LevelsNarrowTheRelease) {
+  absl::StatusOr<ReleaseTable> got = FilterForRecipient(
+      ThreeLaTable(), Shipped(),
+      For("dfe_analyst", "", {GeographicLevel::kRegional, GeographicLevel::kNational}));
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->cells.size(), 3 * GridSize());
+  for (const ReleasedCell& c : got->cells) {
+    EXPECT_NE(c.level, GeographicLevel::kLocalAuthority);
+  }
+  // Levels never widen what a class receives: enforcement asking for LA rows gets the
+  // public ones, nothing tainted.
+  got = FilterForRecipient(ThreeLaTable(), Shipped(),
+                           For(policy::kEnforcementClass, "", {GeographicLevel::kLocalAuthority}));
+  ASSERT_THAT(got, IsOk());
+  EXPECT_FALSE(got->cells.empty());
+  for (const ReleasedCell& c : got->cells) {
+    EXPECT_EQ(c.level, GeographicLevel::kLocalAuthority);
+    EXPECT_FALSE(SensitiveBreakdown(c.key.breakdown));
+  }
+  // A class with no grant at a level gets nothing there: here the shipped la_own at LA level
+  // for an LA that did not submit.
+  got =
+      FilterForRecipient(ThreeLaTable(), Shipped(),
+                         For(policy::kLaOwnClass, kIslington, {GeographicLevel::kLocalAuthority}));
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->cells.size(), 0u);
+}
+
+TEST(FilterForRecipientTest, FailsClosedOnCellsOutsideTheCatalogue) {
+  ReleaseTable t = ThreeLaTable();
+  const size_t known = t.cells.size();
+  for (const catalogue::CellKey& key : {catalogue::CellKey{"cla", "no_such_breakdown", "x"},
+                                        catalogue::CellKey{"no_such_indicator", "total", "total"},
+                                        catalogue::CellKey{"cla", "total", "no_such_group"}}) {
     ReleasedCell c;
-    c.key = catalogue::CellKey{"cla", breakdown, group};
+    c.key = key;
     t.cells.push_back(c);
-  };
-  add("total", "total");
-  add("nationality", "british");
-  add("immigration_status", "asylum_seeker");
-  add("sex", "male");
-  add("nrpf", "nrpf");
-  add("no_such_breakdown", "x");
-  ReleaseTable out = WithholdSensitive(t);
-  std::vector<std::string> kept;
-  for (const ReleasedCell& c : out.cells) kept.push_back(c.key.breakdown);
-  EXPECT_THAT(kept, ElementsAre("total", "sex"));
+  }
+  // dfe_analyst's grants are "*": still, nothing outside the catalogue gets through.
+  absl::StatusOr<ReleaseTable> got = FilterForRecipient(t, Shipped(), For("dfe_analyst"));
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->cells.size(), known);
+}
+
+TEST(FilterForRecipientTest, AnEnforcementClassNeverGetsATaintedCellEvenUnderAPolicyThatLeaks) {
+  // A policy CheckFirewall refuses (enforcement granted every breakdown nationally), built
+  // with the unchecked parser: the filter still withholds every tainted cell.
+  const std::string leaky =
+      absl::StrReplaceAll(policy::testing::ShippedPolicyText(),
+                          {{"indicators: \"cla\"\n    breakdowns: \"total\"\n    levels: NATIONAL",
+                            "indicators: \"cla\"\n    breakdowns: \"*\"\n    levels: NATIONAL"}});
+  ASSERT_NE(leaky, policy::testing::ShippedPolicyText());
+  ASSERT_THAT(policy::ParsePolicy(leaky, "leaky.textproto"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  absl::StatusOr<policy::Policy> p = policy::ParsePolicyUnchecked(leaky, "leaky.textproto");
+  ASSERT_THAT(p, IsOk());
+  ASSERT_TRUE(policy::Receives(*p, policy::kEnforcementClass, "cla", "nationality",
+                               policy::GeoLevel::kNational));
+  ReleaseTable t = ThreeLaTable();
+  absl::StatusOr<ReleaseTable> got = FilterForRecipient(t, *p, For(policy::kEnforcementClass));
+  ASSERT_THAT(got, IsOk());
+  ASSERT_FALSE(got->cells.empty());
+  bool cla_by_sex = false;
+  for (const ReleasedCell& c : got->cells) {
+    EXPECT_FALSE(SensitiveBreakdown(c.key.breakdown)) << c.key.breakdown;
+    cla_by_sex |= c.level == GeographicLevel::kNational && c.key.indicator == "cla" &&
+                  c.key.breakdown == "sex";
+  }
+  EXPECT_TRUE(cla_by_sex);  // the leaky grant's untainted part still applies
 }
 
 }  // namespace

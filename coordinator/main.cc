@@ -1,9 +1,14 @@
 // ringfence-coordinator: the national coordinator's gRPC server over mutual
 // TLS.
 //
-// Only this file reads key files. Exit codes: 0 after a clean shutdown on
-// SIGTERM/SIGINT, 1 when a file cannot be read or the server cannot start, 2
-// for a usage error.
+// Only this file reads key files and the policy file. Exit codes: 0 after a
+// clean shutdown on SIGTERM/SIGINT, 1 when a file cannot be read, the policy
+// fails its check (the message names the file and the rule) or the server
+// cannot start, 2 for a usage error.
+//
+// Security: the coordinator enforces exactly one policy, loaded and checked
+// (policy::LoadPolicyFile, the firewall included) before anything listens;
+// there is no default policy and no way to start without one.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -25,6 +30,7 @@
 #include "crypto/x509.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "policy/policy.h"
 
 namespace {
 
@@ -35,26 +41,26 @@ constexpr auto kShutdownGrace = std::chrono::seconds(10);
 ringfence::base::CommandSpec Spec() {
   return {
       "ringfence-coordinator --listen HOST:PORT --cert FILE --key FILE --ca "
-      "FILE --db FILE "
+      "FILE --db FILE --policy FILE "
       "[--port-file FILE]",
       "Serves the Ringfence coordinator API over mutual TLS: LA nodes submit "
       "protected grids, "
       "recipients fetch released tables. Submissions are stored in an SQLite "
-      "database. Runs "
+      "database. The policy decides which cells nodes send and which each "
+      "recipient class receives; a node running another policy is refused. Runs "
       "until SIGTERM or SIGINT, then finishes calls in progress and exits.",
       {
-          {"listen", "HOST:PORT",
-           "address to listen on; port 0 picks a free port", true, ""},
+          {"listen", "HOST:PORT", "address to listen on; port 0 picks a free port", true, ""},
           {"cert", "FILE", "server certificate (PEM)", true, ""},
-          {"key", "FILE", "server private key (PEM); should be mode 0600", true,
-           ""},
-          {"ca", "FILE",
-           "CA certificate that client certificates must chain to (PEM)", true,
-           ""},
-          {"db", "FILE", "SQLite database of submissions; created if absent",
+          {"key", "FILE", "server private key (PEM); should be mode 0600", true, ""},
+          {"ca", "FILE", "CA certificate that client certificates must chain to (PEM)", true, ""},
+          {"db", "FILE", "SQLite database of submissions; created if absent", true, ""},
+          {"policy", "FILE",
+           "the Ringfence policy (textproto; e.g. policies/england-2025.textproto), the "
+           "same file every node runs",
            true, ""},
-          {"port-file", "FILE",
-           "after binding, write the chosen port here (atomically)", false, ""},
+          {"port-file", "FILE", "after binding, write the chosen port here (atomically)", false,
+           ""},
       }};
 }
 
@@ -101,6 +107,14 @@ int main(int argc, char** argv) {
   }
   const std::string db_path = flags->Get("db");
 
+  // The policy first: without one that passes every check (the firewall's
+  // included) nothing else is opened.
+  absl::StatusOr<ringfence::policy::Policy> policy =
+      ringfence::policy::LoadPolicyFile(flags->Get("policy"));
+  if (!policy.ok()) {
+    return Fail(1, absl::StrCat("refusing to start: ", policy.status().message()));
+  }
+
   // Block the shutdown signals before gRPC starts any thread, so every thread
   // inherits the mask and only sigwait() below ever sees them (no
   // async-signal-safety concerns).
@@ -129,7 +143,9 @@ int main(int argc, char** argv) {
       coordinator::SubmissionStore::Open(db_path);
   if (!store.ok()) return Fail(1, std::string(store.status().message()));
 
-  coordinator::CoordinatorServiceImpl service(store->get());
+  const std::string policy_line = absl::StrCat("policy ", policy->name, " from ", policy->file,
+                                               ", digest ", policy->digest.substr(0, 12));
+  coordinator::CoordinatorServiceImpl service(store->get(), *std::move(policy));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, crypto::MakeServerCredentials(*material),
@@ -153,8 +169,8 @@ int main(int argc, char** argv) {
       return Fail(1, std::string(written.message()));
     }
   }
-  std::printf("%s listening on %s:%d (db %s)\n", kProgram, host.c_str(), port,
-              db_path.c_str());
+  std::printf("%s listening on %s:%d (db %s; %s)\n", kProgram, host.c_str(), port, db_path.c_str(),
+              policy_line.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;

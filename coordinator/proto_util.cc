@@ -36,11 +36,13 @@ v1::GeographicLevel LevelToProto(GeographicLevel level) {
 
 }  // namespace
 
-absl::StatusOr<Submission> SubmissionFromProto(const v1::SubmitRequest& request) {
+absl::StatusOr<Submission> SubmissionFromProto(const v1::SubmitRequest& request,
+                                               const policy::Policy& policy) {
   Submission s;
   s.la_code = request.la_code();
   s.year = request.year();
   s.catalogue_version = request.catalogue_version();
+  s.policy_digest = request.policy_digest();
   const v1::NoiseParams& noise = request.noise();
   switch (noise.mechanism()) {
     case v1::NoiseParams::DISCRETE_GAUSSIAN:
@@ -55,6 +57,8 @@ absl::StatusOr<Submission> SubmissionFromProto(const v1::SubmitRequest& request)
   s.noise.rho = Rational{noise.rho_numerator(), noise.rho_denominator()};
   s.rule.suppression_threshold = noise.suppression_threshold();
   s.rule.rounding_base = noise.rounding_base();
+  s.tainted_rule.suppression_threshold = noise.tainted_suppression_threshold();
+  s.tainted_rule.rounding_base = noise.tainted_rounding_base();
   s.cells.reserve(request.cells_size());
   for (const v1::ProtectedCell& c : request.cells()) {
     ProtectedCell cell;
@@ -63,7 +67,7 @@ absl::StatusOr<Submission> SubmissionFromProto(const v1::SubmitRequest& request)
     cell.published = policy::PublishedValue{c.suppressed(), c.rounded_value()};
     s.cells.push_back(std::move(cell));
   }
-  RINGFENCE_RETURN_IF_ERROR(ValidateSubmission(s));
+  RINGFENCE_RETURN_IF_ERROR(ValidateSubmission(s, policy));
   return s;
 }
 
@@ -82,6 +86,8 @@ v1::SubmitRequest SubmissionToProto(const Submission& s) {
   noise->set_rho_denominator(s.noise.rho.denominator);
   noise->set_suppression_threshold(s.rule.suppression_threshold);
   noise->set_rounding_base(s.rule.rounding_base);
+  noise->set_tainted_suppression_threshold(s.tainted_rule.suppression_threshold);
+  noise->set_tainted_rounding_base(s.tainted_rule.rounding_base);
   for (const ProtectedCell& c : s.cells) {
     v1::ProtectedCell* pc = out.add_cells();
     KeyToProto(c.key, pc->mutable_key());
@@ -89,6 +95,7 @@ v1::SubmitRequest SubmissionToProto(const Submission& s) {
     pc->set_suppressed(c.published.suppressed);
     pc->set_rounded_value(c.published.value);
   }
+  out.set_policy_digest(s.policy_digest);
   return out;
 }
 
@@ -96,6 +103,8 @@ v1::ReleaseResponse ReleaseTableToProto(const ReleaseTable& table) {
   v1::ReleaseResponse out;
   out.set_year(table.year);
   out.set_catalogue_version(table.catalogue_version);
+  out.set_policy_digest(table.policy_digest);
+  out.set_recipient_class(table.recipient_class);
   for (const std::string& la : table.la_codes) out.add_la_codes(la);
   for (const ReleasedCell& c : table.cells) {
     v1::ReleasedCell* rc = out.add_cells();
@@ -114,6 +123,20 @@ v1::ReleaseResponse ReleaseTableToProto(const ReleaseTable& table) {
     rc->set_ci95_half_width(c.ci95_half_width);
   }
   return out;
+}
+
+absl::StatusOr<GeographicLevel> LevelFromProto(int level) {
+  switch (level) {
+    case v1::NATIONAL:
+      return GeographicLevel::kNational;
+    case v1::REGIONAL:
+      return GeographicLevel::kRegional;
+    case v1::LOCAL_AUTHORITY:
+      return GeographicLevel::kLocalAuthority;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "geographic level ", level, " is not NATIONAL, REGIONAL or LOCAL_AUTHORITY"));
+  }
 }
 
 absl::StatusOr<std::string> SerializeDeterministically(const google::protobuf::MessageLite& m) {

@@ -6,12 +6,13 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/grpc_status.h"
 #include "base/status_macros.h"
 #include "catalogue/catalogue.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
-#include "base/grpc_status.h"
 #include "crypto/tls_credentials.h"
+#include "policy/policy.h"
 
 namespace ringfence::coordinator {
 namespace {
@@ -39,6 +40,42 @@ const char* KindName(crypto::PartyKind kind) {
   return "unknown";
 }
 
+// The class a party reads releases as: its certificate's recipient class, or
+// la_own for an LA; "-" for an operator, which has none.
+std::string ClassOf(const crypto::PartyIdentity& peer) {
+  switch (peer.kind) {
+    case crypto::PartyKind::kLocalAuthority:
+      return policy::kLaOwnClass;
+    case crypto::PartyKind::kRecipient:
+      return peer.recipient_class;
+    case crypto::PartyKind::kOperator:
+      return "-";
+  }
+  return "-";
+}
+
+const char* LevelLogName(GeographicLevel level) {
+  switch (level) {
+    case GeographicLevel::kNational:
+      return "national";
+    case GeographicLevel::kRegional:
+      return "regional";
+    case GeographicLevel::kLocalAuthority:
+      return "la";
+  }
+  return "unknown";
+}
+
+// The store's FAILED_PRECONDITION (a database from a newer build) is the
+// operator's problem, not the caller's: it reaches the peer as INTERNAL so that
+// FAILED_PRECONDITION keeps one meaning on the wire (policy mismatch).
+absl::Status FromStore(absl::Status status) {
+  if (status.code() == absl::StatusCode::kFailedPrecondition) {
+    return absl::InternalError(status.message());
+  }
+  return status;
+}
+
 void WriteToStderr(absl::string_view line) {
   std::string out = absl::StrCat(line, "\n");
   std::fwrite(out.data(), 1, out.size(), stderr);
@@ -47,9 +84,10 @@ void WriteToStderr(absl::string_view line) {
 
 }  // namespace
 
-CoordinatorServiceImpl::CoordinatorServiceImpl(SubmissionStore* store,
+CoordinatorServiceImpl::CoordinatorServiceImpl(SubmissionStore* store, policy::Policy policy,
                                                LogSink log, Clock clock)
     : store_(store),
+      policy_(std::move(policy)),
       clock_(clock ? std::move(clock) : Clock([] { return absl::Now(); })),
       log_(log ? std::move(log) : LogSink(WriteToStderr)) {}
 
@@ -65,6 +103,9 @@ grpc::Status CoordinatorServiceImpl::Finish(absl::string_view rpc,
   //  * Storage and internal errors name files and SQLite's messages: fine for
   //  the operator's
   //    log, not for a peer.
+  //  * FAILED_PRECONDITION (policy digest mismatch) and PERMISSION_DENIED name
+  //    digests, classes and the policy: the peer needs them to fix its
+  //    set-up, and they carry no cell value, so both sides get them.
   std::string log_reason;
   absl::Status to_peer = status;
   switch (status.code()) {
@@ -81,7 +122,6 @@ grpc::Status CoordinatorServiceImpl::Finish(absl::string_view rpc,
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
     case absl::StatusCode::kDataLoss:
-    case absl::StatusCode::kFailedPrecondition:
       log_reason = std::string(status.message());
       to_peer = absl::Status(
           status.code(),
@@ -135,16 +175,15 @@ absl::StatusOr<v1::SubmitResponse> CoordinatorServiceImpl::DoSubmit(
         absl::StrCat("the certificate is for LA ", peer.la_code,
                      " but the request names ", Quote(request.la_code())));
   }
-  RINGFENCE_ASSIGN_OR_RETURN(Submission submission,
-                             SubmissionFromProto(request));
+  RINGFENCE_ASSIGN_OR_RETURN(Submission submission, SubmissionFromProto(request, policy_));
   // The receipt covers exactly what is stored, in a form the node can
   // recompute.
   RINGFENCE_ASSIGN_OR_RETURN(std::string bytes,
                              SerializeDeterministically(request));
-  RINGFENCE_ASSIGN_OR_RETURN(
-      InsertResult stored,
-      store_->Insert(submission.la_code, submission.year,
-                     submission.catalogue_version, bytes, clock_()));
+  absl::StatusOr<InsertResult> inserted = store_->Insert(
+      submission.la_code, submission.year, submission.catalogue_version, bytes, clock_());
+  if (!inserted.ok()) return FromStore(inserted.status());
+  const InsertResult& stored = *inserted;
   v1::SubmitResponse response;
   response.set_receipt(stored.receipt);
   response.set_already_stored(stored.already_stored);
@@ -155,24 +194,62 @@ grpc::Status CoordinatorServiceImpl::Release(grpc::ServerContext* context,
                                              const v1::ReleaseRequest* request,
                                              v1::ReleaseResponse* response) {
   absl::StatusOr<crypto::PartyIdentity> peer = crypto::PeerIdentity(*context);
-  if (!peer.ok())
-    return Finish("Release", "", peer.status(), request->year(), 0, "");
+  if (!peer.ok()) return Finish("Release", "", peer.status(), request->year(), 0, "class=-");
+  // What was asked for, for the log: the levels (or "all").
+  std::string asked;
+  for (int level : request->levels()) {
+    absl::StatusOr<GeographicLevel> l = LevelFromProto(level);
+    absl::StrAppend(&asked, asked.empty() ? "" : ",",
+                    l.ok() ? LevelLogName(*l) : absl::StrCat(level));
+  }
+  if (asked.empty()) asked = "all";
+  const std::string who = absl::StrCat("class=", ClassOf(*peer), " levels=", asked);
   absl::StatusOr<v1::ReleaseResponse> result = DoRelease(*peer, *request);
   if (!result.ok()) {
-    return Finish("Release", peer->uri, result.status(), request->year(), 0,
-                  "");
+    return Finish("Release", peer->uri, result.status(), request->year(), 0, who);
   }
   *response = *std::move(result);
-  return Finish("Release", peer->uri, absl::OkStatus(), request->year(),
-                response->cells_size(),
-                absl::StrCat("las=", response->la_codes_size()));
+  int national = 0, regional = 0, la = 0;
+  for (const v1::ReleasedCell& cell : response->cells()) {
+    national += cell.level() == v1::NATIONAL;
+    regional += cell.level() == v1::REGIONAL;
+    la += cell.level() == v1::LOCAL_AUTHORITY;
+  }
+  return Finish("Release", peer->uri, absl::OkStatus(), request->year(), response->cells_size(),
+                absl::StrCat(who, " national=", national, " regional=", regional, " la=", la,
+                             " las=", response->la_codes_size()));
 }
 
 absl::StatusOr<v1::ReleaseResponse> CoordinatorServiceImpl::DoRelease(
     const crypto::PartyIdentity& peer, const v1::ReleaseRequest& request) {
-  if (peer.kind != crypto::PartyKind::kRecipient) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        KindName(peer.kind), " certificates cannot fetch releases"));
+  ReleaseAudience audience;
+  switch (peer.kind) {
+    case crypto::PartyKind::kOperator:
+      return absl::PermissionDeniedError(
+          "operator certificates cannot fetch releases: an operator runs the coordinator and "
+          "receives no cells");
+    case crypto::PartyKind::kLocalAuthority:
+      audience.recipient_class = policy::kLaOwnClass;
+      audience.own_la_code = peer.la_code;
+      break;
+    case crypto::PartyKind::kRecipient:
+      // la_own is the class of the LAs themselves; a recipient certificate naming it would
+      // otherwise be an LA without an LA.
+      if (peer.recipient_class == policy::kLaOwnClass) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "the class ", policy::kLaOwnClass,
+            " belongs to LA certificates (urn:ringfence:la:CODE); a recipient certificate "
+            "cannot claim it"));
+      }
+      audience.recipient_class = peer.recipient_class;
+      break;
+  }
+  // Before anything else, so that a class the policy does not know learns nothing, not even
+  // whether a year has submissions.
+  RINGFENCE_RETURN_IF_ERROR(CheckAudience(policy_, audience));
+  for (int level : request.levels()) {
+    RINGFENCE_ASSIGN_OR_RETURN(GeographicLevel l, LevelFromProto(level));
+    audience.levels.push_back(l);
   }
   const int year = request.year();
   if (year < catalogue::kFirstYear || year > catalogue::kLastYear) {
@@ -180,32 +257,39 @@ absl::StatusOr<v1::ReleaseResponse> CoordinatorServiceImpl::DoRelease(
         absl::StrCat("year ", year, " is outside ", catalogue::kFirstYear, "..",
                      catalogue::kLastYear));
   }
-  RINGFENCE_ASSIGN_OR_RETURN(std::vector<StoredSubmission> rows,
-                             store_->LoadYear(year));
-  if (rows.empty()) {
+  absl::StatusOr<std::vector<StoredSubmission>> rows = store_->LoadYear(year);
+  if (!rows.ok()) return FromStore(rows.status());
+  if (rows->empty()) {
     return absl::NotFoundError(
         absl::StrCat("nothing has been submitted for ", year));
   }
   std::vector<Submission> submissions;
-  submissions.reserve(rows.size());
-  for (const StoredSubmission& row : rows) {
+  submissions.reserve(rows->size());
+  for (const StoredSubmission& row : *rows) {
     v1::SubmitRequest request_proto;
     if (!request_proto.ParseFromString(row.request_bytes)) {
       return absl::InternalError(absl::StrCat("stored submission of ",
                                               row.la_code, " for ", year,
                                               " does not parse"));
     }
-    absl::StatusOr<Submission> s = SubmissionFromProto(request_proto);
+    absl::StatusOr<Submission> s = SubmissionFromProto(request_proto, policy_);
+    if (!s.ok() && s.status().code() == absl::StatusCode::kFailedPrecondition) {
+      // Stored under another policy (the coordinator was restarted with a different file):
+      // its cells were chosen and post-processed by other rules, so nothing is released.
+      // The message names digests and files only.
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot release ", year, ": ", s.status().message()));
+    }
     // Validation messages can quote cell values, so only the fact is reported.
     if (!s.ok() || s->la_code != row.la_code || s->year != row.year) {
-      return absl::InternalError(
-          absl::StrCat("stored submission of ", row.la_code, " for ", year,
-                       " does not validate against catalogue ", "version ",
-                       catalogue::kCatalogueVersion));
+      return absl::InternalError(absl::StrCat("stored submission of ", row.la_code, " for ", year,
+                                              " does not validate against catalogue ", "version ",
+                                              catalogue::kCatalogueVersion, " and policy '",
+                                              policy_.name, "'"));
     }
     submissions.push_back(*std::move(s));
   }
-  absl::StatusOr<ReleaseTable> table = Combine(year, submissions);
+  absl::StatusOr<ReleaseTable> table = Combine(year, submissions, policy_);
   if (!table.ok()) {
     // Everything was validated above, so only INTERNAL (variance or sum
     // overflow, whose messages carry no cell values) is expected; other
@@ -216,8 +300,9 @@ absl::StatusOr<v1::ReleaseResponse> CoordinatorServiceImpl::DoRelease(
                          ? std::string(table.status().message())
                          : absl::StatusCodeToString(table.status().code())));
   }
-  // Fail closed until the firewall policy decides per recipient class.
-  return ReleaseTableToProto(WithholdSensitive(*std::move(table)));
+  RINGFENCE_ASSIGN_OR_RETURN(ReleaseTable filtered,
+                             FilterForRecipient(*std::move(table), policy_, audience));
+  return ReleaseTableToProto(filtered);
 }
 
 }  // namespace ringfence::coordinator

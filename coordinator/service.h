@@ -1,39 +1,53 @@
 // The coordinator's gRPC service (proto/coordinator_service.proto): a thin
 // adapter between the wire and the core (coordinator/combine.h,
-// coordinator/store.h).
+// coordinator/store.h), enforcing one policy (policy/policy.h) for its whole
+// life.
 //
 // Submit (LA certificates only): checks the caller, converts and validates the
-// grid, stores it durably, and answers with the receipt (hex SHA-256 of the
+// grid against the policy (its digest first: a node running another policy is
+// refused FAILED_PRECONDITION, naming both digests and the coordinator's policy
+// file), stores it durably, and answers with the receipt (hex SHA-256 of the
 // request's deterministic serialisation) and whether it was already stored.
-// Release (recipient certificates only): combines every stored submission of
-// the year into England, regional and LA rows and returns what the caller may
-// see.
+// Release (recipient and LA certificates): combines every stored submission of
+// the year into England, regional and LA rows and returns only what the
+// requester's class may receive (FilterForRecipient): the recipient class of
+// its certificate, or la_own for an LA certificate (which at LA level sees
+// only its own LA). ReleaseRequest.levels narrows the levels further. The
+// response names the policy digest and the class it was filtered for.
 //
 // Status codes, as the proto documents: UNAUTHENTICATED (no usable identity in
 // the verified client certificate), PERMISSION_DENIED (wrong kind of
-// certificate, or la_code naming another LA), INVALID_ARGUMENT (malformed grid,
-// year out of range), ALREADY_EXISTS (a different grid is already stored for
-// this LA and year), NOT_FOUND (nothing submitted for the year), UNAVAILABLE
-// (storage temporarily unusable: retry), INTERNAL (anything else).
+// certificate, la_code naming another LA, a recipient class not in the policy,
+// a recipient certificate claiming la_own), FAILED_PRECONDITION (a submission
+// under another policy digest; a release over stored submissions made under
+// another policy), INVALID_ARGUMENT (malformed grid, year out of range, unknown
+// level), ALREADY_EXISTS (a different grid is already stored for this LA and
+// year), NOT_FOUND (nothing submitted for the year), UNAVAILABLE (storage
+// temporarily unusable: retry), INTERNAL (anything else, including a store
+// from a newer build).
 //
 // Security: the caller's identity comes ONLY from crypto::PeerIdentity, i.e.
 // the URI SAN of the client certificate the TLS handshake verified; a field of
 // a message never identifies anyone, and a SubmitRequest whose la_code
-// disagrees with the certificate is refused. The server must be built with
-// crypto::MakeServerCredentials so that unauthenticated peers never reach a
-// handler. Storage error details (file names, SQLite messages) go to the log,
-// not to the peer.
+// disagrees with the certificate is refused. So is a class the policy does not
+// know (before anything about the year is revealed), and an operator asking
+// for a release. The server must be built with crypto::MakeServerCredentials
+// so that unauthenticated peers never reach a handler. Storage error details
+// (file names, SQLite messages) go to the log, not to the peer.
 //
 // Privacy: LA-level rows carry the node's own suppressed/rounded value, never
-// its noisy value. Until the firewall policy exists, every cell of a sensitive
-// breakdown is withheld from every recipient (fail closed). The log gets one
-// structured line per Submit, per Release and per refusal (time, rpc, peer URI,
-// outcome, number of cells); it NEVER gets a cell value, which is why
-// validation messages (which may quote the submitter's own values back to it)
-// are not logged.
+// its noisy value. What a requester receives is decided by the policy's grants
+// (policy::Receives) and fails closed: an unknown class gets nothing, an
+// unknown cell is never released, an enforcement or public class never gets a
+// tainted cell. The log gets one structured line per Submit, per Release and
+// per refusal (time, rpc, peer URI, class, outcome, year, number of cells and,
+// for a release, the levels asked for and the cells per level); it NEVER gets
+// a cell value, which is why validation messages (which may quote the
+// submitter's own values back to it) are not logged.
 //
-// Thread-safe: gRPC calls the handlers concurrently; the store serialises its
-// own access and the log sink is called under a mutex.
+// Thread-safe: gRPC calls the handlers concurrently; the policy is immutable,
+// the store serialises its own access and the log sink is called under a
+// mutex.
 #ifndef RINGFENCE_COORDINATOR_SERVICE_H_
 #define RINGFENCE_COORDINATOR_SERVICE_H_
 
@@ -50,6 +64,7 @@
 #include "crypto/identity.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
+#include "policy/policy.h"
 #include "proto/coordinator_service.grpc.pb.h"
 
 namespace ringfence::coordinator {
@@ -61,10 +76,15 @@ class CoordinatorServiceImpl final
   using LogSink = std::function<void(absl::string_view line)>;
   using Clock = std::function<absl::Time()>;
 
-  // `store` is not owned and must outlive the service. `log` defaults to
-  // stderr, `clock` to absl::Now.
-  explicit CoordinatorServiceImpl(SubmissionStore* store, LogSink log = nullptr,
-                                  Clock clock = nullptr);
+  // `store` is not owned and must outlive the service. `policy` is what the
+  // service enforces: one that policy::ParsePolicy or LoadPolicyFile accepted
+  // (a default-constructed Policy has no digest and no class, so every
+  // submission and every release is refused). `log` defaults to stderr,
+  // `clock` to absl::Now.
+  CoordinatorServiceImpl(SubmissionStore* store, policy::Policy policy, LogSink log = nullptr,
+                         Clock clock = nullptr);
+
+  const policy::Policy& policy() const { return policy_; }
 
   grpc::Status Submit(grpc::ServerContext* context,
                       const ringfence::v1::SubmitRequest* request,
@@ -88,6 +108,7 @@ class CoordinatorServiceImpl final
                       absl::string_view extra);
 
   SubmissionStore* const store_;
+  const policy::Policy policy_;
   const Clock clock_;
   absl::Mutex log_mu_;
   LogSink log_ ABSL_GUARDED_BY(log_mu_);

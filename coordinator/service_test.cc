@@ -14,12 +14,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "base/grpc_status.h"
 #include "base/testing/status_matchers.h"
 #include "catalogue/catalogue.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
-#include "base/grpc_status.h"
 #include "coordinator/store.h"
+#include "coordinator/testing/submissions.h"
 #include "coordinator/testing/test_pki.h"
 #include "crypto/hash.h"
 #include "crypto/identity.h"
@@ -31,6 +32,8 @@
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "policy/disclosure.h"
+#include "policy/firewall.h"
+#include "policy/policy.h"
 #include "proto/coordinator_service.grpc.pb.h"
 
 namespace ringfence::coordinator {
@@ -60,23 +63,20 @@ std::vector<int64_t> Distinctive(int64_t base) {
   return v;
 }
 
-v1::SubmitRequest MakeRequest(const std::string& la,
-                              const std::vector<int64_t>& noisy) {
-  Submission s;
-  s.la_code = la;
-  s.year = kYear;
-  s.catalogue_version = catalogue::kCatalogueVersion;
-  s.noise.mechanism = NoiseMechanism::kDiscreteGaussian;
-  s.noise.variance = Rational{9, 2};
-  s.noise.rho = Rational{1, 4};
-  s.rule = policy::kDefaultDisclosureRule;
-  const auto& grid = catalogue::GridCells();
-  for (size_t i = 0; i < grid.size(); ++i) {
-    s.cells.push_back(
-        ProtectedCell{grid[i], noisy.at(i),
-                      policy::ApplyDisclosureRule(s.rule, noisy.at(i))});
-  }
-  return SubmissionToProto(s);
+// The shipped policy: it sends every cell of the grid, both rules {10, 5}.
+const policy::Policy& Shipped() {
+  static const policy::Policy* const kPolicy = [] {
+    absl::StatusOr<policy::Policy> p = testing::ShippedPolicy();
+    if (!p.ok()) ADD_FAILURE() << p.status();
+    return new policy::Policy(p.ok() ? *std::move(p) : policy::Policy());
+  }();
+  return *kPolicy;
+}
+
+// A valid request under `policy` (the shipped one by default), variance 9/2.
+v1::SubmitRequest MakeRequest(const std::string& la, const std::vector<int64_t>& noisy,
+                              const policy::Policy& policy = Shipped()) {
+  return SubmissionToProto(testing::MakeSubmission(policy, la, kYear, noisy, Rational{9, 2}));
 }
 
 class ServiceTest : public ::testing::Test {
@@ -100,11 +100,11 @@ class ServiceTest : public ::testing::Test {
         SubmissionStore::Open(dir_ + "/coordinator.db");
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    service_ = std::make_unique<CoordinatorServiceImpl>(
-        store_.get(), [this](absl::string_view l) {
-          absl::MutexLock lock(&log_mu_);
-          log_.emplace_back(l);
-        });
+    service_ = std::make_unique<CoordinatorServiceImpl>(store_.get(), Shipped(),
+                                                        [this](absl::string_view l) {
+                                                          absl::MutexLock lock(&log_mu_);
+                                                          log_.emplace_back(l);
+                                                        });
     grpc::ServerBuilder builder;
     builder.AddListeningPort(
         "127.0.0.1:0", crypto::MakeServerCredentials(pki_->server()), &port_);
@@ -156,12 +156,13 @@ class ServiceTest : public ::testing::Test {
     return response;
   }
 
-  absl::StatusOr<v1::ReleaseResponse> Release(v1::Coordinator::Stub& stub,
-                                              int year) {
+  absl::StatusOr<v1::ReleaseResponse> Release(v1::Coordinator::Stub& stub, int year,
+                                              const std::vector<v1::GeographicLevel>& levels = {}) {
     grpc::ClientContext ctx;
     SetDeadline(&ctx);
     v1::ReleaseRequest request;
     request.set_year(year);
+    for (v1::GeographicLevel l : levels) request.add_levels(l);
     v1::ReleaseResponse response;
     grpc::Status s = stub.Release(&ctx, request, &response);
     if (!s.ok()) return base::FromGrpcStatus(s);
@@ -258,18 +259,177 @@ TEST_F(ServiceTest, RefusesSubmissionsFromRecipientAndOperatorCertificates) {
                   HasSubstr("peer=urn:ringfence:operator:ops")));
 }
 
-TEST_F(ServiceTest, RefusesReleasesToLaAndOperatorCertificates) {
+TEST_F(ServiceTest, RefusesReleasesToOperatorCertificates) {
   auto la = StubFor(crypto::LaUri(kWestminster));
-  ASSERT_THAT(Submit(*la, MakeRequest(kWestminster, Distinctive(1234501))),
-              IsOk());
-  EXPECT_THAT(Release(*la, kYear),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("LA certificates cannot fetch releases")));
+  ASSERT_THAT(Submit(*la, MakeRequest(kWestminster, Distinctive(1234501))), IsOk());
   auto op = StubFor(crypto::OperatorUri("ops"));
   EXPECT_THAT(Release(*op, kYear),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("operator certificates cannot fetch releases")));
+  EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=Release"), HasSubstr("PERMISSION_DENIED"),
+                                  HasSubstr("peer=urn:ringfence:operator:ops"),
+                                  HasSubstr("class=-"), HasSubstr("cells=0")));
+}
+
+TEST_F(ServiceTest, RefusesASubmissionUnderAnotherPolicyAndStoresNothing) {
+  absl::StatusOr<policy::Policy> other =
+      testing::ShippedPolicyWith("name: \"england-2025\"", "name: \"england-2025-b\"");
+  ASSERT_THAT(other, IsOk());
+  auto stub = StubFor(crypto::LaUri(kWestminster));
+  EXPECT_THAT(
+      Submit(*stub, MakeRequest(kWestminster, Distinctive(1234501), *other)),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr(other->digest.substr(0, 12)),
+                     HasSubstr(Shipped().digest.substr(0, 12)), HasSubstr(Shipped().file))));
+  auto rows = store_->LoadYear(kYear);
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_TRUE(rows->empty());
+  // The refusal is logged with both digests (no cell value in that message).
   EXPECT_THAT(Log().back(),
-              AllOf(HasSubstr("rpc=Release"), HasSubstr("PERMISSION_DENIED")));
+              AllOf(HasSubstr("rpc=Submit"), HasSubstr("outcome=FAILED_PRECONDITION"),
+                    HasSubstr(other->digest.substr(0, 12)), Not(HasSubstr("1234501"))));
+}
+
+TEST_F(ServiceTest, EachRecipientClassGetsWhatThePolicyGrantsIt) {
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kWestminster)),
+                     MakeRequest(kWestminster, Distinctive(1234501))),
+              IsOk());
+  ASSERT_THAT(
+      Submit(*StubFor(crypto::LaUri(kGateshead)), MakeRequest(kGateshead, Distinctive(3234503))),
+      IsOk());
+  for (const policy::RecipientClass& cls : Shipped().classes) {
+    if (cls.name == policy::kLaOwnClass) continue;  // LA certificates: below
+    absl::StatusOr<v1::ReleaseResponse> r =
+        Release(*StubFor(crypto::RecipientUri(cls.name, "someone")), kYear);
+    ASSERT_THAT(r, IsOk()) << cls.name;
+    EXPECT_EQ(r->recipient_class(), cls.name);
+    EXPECT_EQ(r->policy_digest(), Shipped().digest);
+    // England, North East, London, Gateshead, Westminster: each cell the class receives.
+    int want = 0;
+    for (const catalogue::CellKey& k : catalogue::GridCells()) {
+      const auto receives = [&](policy::GeoLevel level) {
+        return policy::Receives(Shipped(), cls.name, k.indicator, k.breakdown, level).has_value();
+      };
+      want += receives(policy::GeoLevel::kNational) + 2 * receives(policy::GeoLevel::kRegional) +
+              2 * receives(policy::GeoLevel::kLocalAuthority);
+    }
+    EXPECT_EQ(r->cells_size(), want) << cls.name;
+    for (const v1::ReleasedCell& c : r->cells()) {
+      const policy::GeoLevel level = c.level() == v1::NATIONAL ? policy::GeoLevel::kNational
+                                     : c.level() == v1::REGIONAL
+                                         ? policy::GeoLevel::kRegional
+                                         : policy::GeoLevel::kLocalAuthority;
+      EXPECT_TRUE(
+          policy::Receives(Shipped(), cls.name, c.key().indicator(), c.key().breakdown(), level))
+          << cls.name << " got " << c.ShortDebugString();
+      if (cls.enforcement || cls.is_public) {
+        EXPECT_FALSE(policy::IsTainted(Shipped(), c.key().indicator(), c.key().breakdown()))
+            << cls.name << " got " << c.ShortDebugString();
+      }
+    }
+  }
+  // The enforcement class's line in the log: class and per-level counts (it reads what is
+  // public, and its own grant), no value.
+  int national = 0, regional = 0, la = 0;
+  for (const catalogue::CellKey& k : catalogue::GridCells()) {
+    const auto receives = [&](policy::GeoLevel level) {
+      return policy::Receives(Shipped(), policy::kEnforcementClass, k.indicator, k.breakdown, level)
+          .has_value();
+    };
+    national += receives(policy::GeoLevel::kNational);
+    regional += 2 * receives(policy::GeoLevel::kRegional);
+    la += 2 * receives(policy::GeoLevel::kLocalAuthority);
+  }
+  ASSERT_GT(national, 0);
+  bool seen = false;
+  for (const std::string& line : Log()) {
+    if (line.find("class=home_office_enforcement") == std::string::npos) continue;
+    seen = true;
+    EXPECT_THAT(line,
+                AllOf(HasSubstr("rpc=Release"), HasSubstr("outcome=OK"), HasSubstr("levels=all"),
+                      HasSubstr(absl::StrCat("cells=", national + regional + la, " ")),
+                      HasSubstr(absl::StrCat("national=", national, " regional=", regional,
+                                             " la=", la, " las=2"))));
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST_F(ServiceTest, AnUnknownClassIsRefusedBeforeAnythingIsRevealed) {
+  // Nothing submitted: a known class learns NOT_FOUND, an unknown one not even that.
+  auto unknown = StubFor(crypto::RecipientUri("someclass", "mallory"));
+  EXPECT_THAT(Release(*unknown, kYear),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       AllOf(HasSubstr("'someclass'"), HasSubstr("receives nothing"))));
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kWestminster)),
+                     MakeRequest(kWestminster, Distinctive(1234501))),
+              IsOk());
+  EXPECT_THAT(Release(*unknown, kYear), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=Release"), HasSubstr("outcome=PERMISSION_DENIED"),
+                                  HasSubstr("peer=urn:ringfence:recipient:someclass:mallory"),
+                                  HasSubstr("class=someclass"), HasSubstr("cells=0")));
+  // A recipient certificate cannot pose as the LAs' own class.
+  EXPECT_THAT(
+      Release(*StubFor(crypto::RecipientUri("la_own", "bob")), kYear),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("belongs to LA certificates")));
+}
+
+TEST_F(ServiceTest, AnLaReadsItsOwnLaRowsAndNoOtherLas) {
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kWestminster)),
+                     MakeRequest(kWestminster, Distinctive(1234501))),
+              IsOk());
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502))),
+              IsOk());
+  absl::StatusOr<v1::ReleaseResponse> r = Release(*StubFor(crypto::LaUri(kCamden)), kYear);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->recipient_class(), "la_own");
+  const int n = static_cast<int>(catalogue::GridCells().size());
+  int national = 0, regional = 0, la = 0;
+  for (const v1::ReleasedCell& c : r->cells()) {
+    national += c.level() == v1::NATIONAL;
+    regional += c.level() == v1::REGIONAL;
+    if (c.level() == v1::LOCAL_AUTHORITY) {
+      ++la;
+      EXPECT_EQ(c.la_code(), kCamden) << "an LA read another LA's row";
+    }
+  }
+  EXPECT_EQ(national, n);
+  EXPECT_EQ(regional, n);  // London only
+  EXPECT_EQ(la, n);        // Camden only
+  EXPECT_THAT(Log().back(),
+              AllOf(HasSubstr("peer=urn:ringfence:la:E09000007"), HasSubstr("class=la_own")));
+}
+
+TEST_F(ServiceTest, LevelsNarrowAReleaseAndAnUnknownLevelIsRefused) {
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kWestminster)),
+                     MakeRequest(kWestminster, Distinctive(1234501))),
+              IsOk());
+  auto analyst = StubFor(crypto::RecipientUri("dfe_analyst", "alice"));
+  absl::StatusOr<v1::ReleaseResponse> r = Release(*analyst, kYear, {v1::LOCAL_AUTHORITY});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->cells_size(), static_cast<int>(catalogue::GridCells().size()));
+  for (const v1::ReleasedCell& c : r->cells()) {
+    EXPECT_EQ(c.level(), v1::LOCAL_AUTHORITY);
+  }
+  EXPECT_THAT(Log().back(), HasSubstr("levels=la"));
+  EXPECT_THAT(Release(*analyst, kYear, {v1::GEOGRAPHIC_LEVEL_UNSPECIFIED}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(ServiceTest, StoredSubmissionsUnderAnotherPolicyAreNotReleased) {
+  // A database filled by a coordinator that ran another policy.
+  absl::StatusOr<policy::Policy> other =
+      testing::ShippedPolicyWith("name: \"england-2025\"", "name: \"england-2025-b\"");
+  ASSERT_THAT(other, IsOk());
+  absl::StatusOr<std::string> bytes =
+      SerializeDeterministically(MakeRequest(kWestminster, Distinctive(1234501), *other));
+  ASSERT_THAT(bytes, IsOk());
+  ASSERT_THAT(
+      store_->Insert(kWestminster, kYear, catalogue::kCatalogueVersion, *bytes, absl::Now()),
+      IsOk());
+  EXPECT_THAT(
+      Release(*StubFor(crypto::RecipientUri("dfe_analyst", "alice")), kYear),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("cannot release 2025"), HasSubstr(other->digest.substr(0, 12)))));
 }
 
 TEST_F(ServiceTest, RefusesAMalformedGridWithoutLoggingItsValues) {
@@ -325,22 +485,20 @@ TEST_F(ServiceTest, ReleasesNationalRegionalAndLaRowsAfterThreeSubmissions) {
   EXPECT_THAT(release->la_codes(),
               ElementsAre(kGateshead, kCamden, kWestminster));
 
+  EXPECT_EQ(release->recipient_class(), "dfe_analyst");
+  EXPECT_EQ(release->policy_digest(), Shipped().digest);
+
   const auto& grid = catalogue::GridCells();
-  // Grid indices a recipient receives: cells of sensitive breakdowns are withheld.
+  // The shipped policy grants DfE analysts every cell, nationality and the other
+  // sensitive breakdowns included, at every level.
   std::vector<size_t> released;
-  for (size_t i = 0; i < grid.size(); ++i) {
-    if (!catalogue::FindBreakdown(grid[i].breakdown)->sensitive) released.push_back(i);
-  }
-  ASSERT_LT(released.size(), grid.size());
+  for (size_t i = 0; i < grid.size(); ++i) released.push_back(i);
   const size_t n = released.size();
   ASSERT_EQ(static_cast<size_t>(release->cells_size()), 6 * n);
-  for (const v1::ReleasedCell& cell : release->cells()) {
-    EXPECT_FALSE(catalogue::FindBreakdown(cell.key().breakdown())->sensitive)
-        << cell.key().ShortDebugString();
-  }
-  const auto& rule = policy::kDefaultDisclosureRule;
   for (size_t j = 0; j < n; ++j) {
     const size_t i = released[j];
+    const policy::DisclosureRule rule =
+        policy::RuleFor(Shipped(), grid[i].indicator, grid[i].breakdown);
     const v1::ReleasedCell& eng = release->cells(j);
     EXPECT_EQ(eng.level(), v1::NATIONAL);
     EXPECT_EQ(eng.region_code(), "");
@@ -383,17 +541,18 @@ TEST_F(ServiceTest, ReleasesNationalRegionalAndLaRowsAfterThreeSubmissions) {
   // One line per Submit and per Release; no value of any cell in any of them.
   const std::vector<std::string> log = Log();
   ASSERT_EQ(log.size(), 4u);
-  EXPECT_THAT(
-      log[3],
-      AllOf(HasSubstr("rpc=Release"), HasSubstr("outcome=OK"),
-            HasSubstr(absl::StrCat("cells=", 6 * n)), HasSubstr("las=3"),
-            HasSubstr("peer=urn:ringfence:recipient:dfe_analyst:alice")));
+  EXPECT_THAT(log[3],
+              AllOf(HasSubstr("rpc=Release"), HasSubstr("outcome=OK"),
+                    HasSubstr(absl::StrCat("cells=", 6 * n)), HasSubstr("las=3"),
+                    HasSubstr("class=dfe_analyst"),
+                    HasSubstr(absl::StrCat("national=", n, " regional=", 2 * n, " la=", 3 * n)),
+                    HasSubstr("peer=urn:ringfence:recipient:dfe_analyst:alice")));
   const std::string all = absl::StrJoin(log, "\n");
   for (const auto* values : {&w, &c, &g}) {
     for (int64_t v : *values) {
       EXPECT_THAT(all, Not(HasSubstr(absl::StrCat(v)))) << v;
       EXPECT_THAT(all, Not(HasSubstr(absl::StrCat(
-                           policy::ApplyDisclosureRule(rule, v).value))));
+                           policy::ApplyDisclosureRule(Shipped().untainted_rule, v).value))));
     }
   }
 }

@@ -2,13 +2,15 @@
 // local folder, computes the catalogue grid, protects it and sends only protected cells.
 //
 //   ringfence-node validate --data DIR --la CODE --year YYYY [--postcodes FILE]
-//                           [--max-errors N]
-//   ringfence-node preview  --data DIR --la CODE --year YYYY [--postcodes FILE] [--exact]
-//   ringfence-node submit   --data DIR --la CODE --year YYYY [--postcodes FILE]
+//                           [--max-errors N] [--policy FILE]
+//   ringfence-node preview  --data DIR --la CODE --year YYYY [--postcodes FILE]
+//                           (--exact | --policy FILE)
+//   ringfence-node submit   --data DIR --la CODE --year YYYY [--postcodes FILE] --policy FILE
 //                           --ledger FILE --coordinator HOST:PORT --cert FILE --key FILE
 //                           --ca FILE
 //   ringfence-node budget   --ledger FILE [--policy FILE]
-// validate, preview and submit take [--policy FILE] (docs/policy.md).
+// The policy (docs/policy.md) must pass `ringfence policy check` (policy::LoadPolicyFile
+// refuses one that does not); the protected preview and submit refuse to run without one.
 //
 // Exit codes: 0 success; 1 the data, certificate or coordinator refused the run (message on
 // stderr, nothing sent); 2 usage error.
@@ -16,8 +18,9 @@
 // Privacy: row-level data is read here and never written anywhere; the exact grid is printed
 // only by `preview --exact`, on the LA's own terminal. `validate` prints data errors (which
 // quote offending values) and table row counts, on the LA's own terminal only; it computes
-// no cell. `submit` sends only what
-// node::BuildSubmitRequest builds from the protected grid.
+// no cell. `submit` sends only what node::BuildSubmitRequest builds from the protected grid:
+// the cells the policy lets some recipient class receive. The protected preview shows only
+// those cells too.
 #include "base/cli.h"
 
 #include <cstdio>
@@ -89,10 +92,12 @@ const base::CommandSpec& PreviewSpec() {
       "ringfence-node preview --data DIR --la CODE --year YYYY [--postcodes FILE] "
       "(--exact | --policy FILE)",
       "Validates the LA's exports and prints the grid, one line per cell in catalogue order.\n"
-      "With --exact: the exact counts (indicator,breakdown,group,value). They are for the LA's\n"
-      "own eyes and are never sent anywhere. Without --exact: one illustrative protected draw\n"
-      "(value, or c when suppressed) beside the noise scale, so the LA can see what protection\n"
-      "costs on its own data; a submission draws its own noise.",
+      "With --exact: the exact counts of every cell (indicator,breakdown,group,value). They are\n"
+      "for the LA's own eyes and are never sent anywhere. Without --exact (--policy required):\n"
+      "only the cells the policy sends (those some recipient class may receive), each with one\n"
+      "illustrative protected draw (value, or c when suppressed, by the policy's untainted or\n"
+      "tainted rule) beside the noise scale, so the LA can see what protection costs on its own\n"
+      "data; a submission draws its own noise.",
       {DataFlag(),
        LaFlag(),
        YearFlag(),
@@ -106,13 +111,16 @@ const base::CommandSpec& PreviewSpec() {
 const base::CommandSpec& SubmitSpec() {
   static const base::CommandSpec* spec = new base::CommandSpec{
       "ringfence-node submit --data DIR --la CODE --year YYYY [--postcodes FILE] --ledger FILE "
-      "--coordinator HOST:PORT --cert FILE --key FILE --ca FILE [--policy FILE]",
-      "Validates the LA's exports, computes the grid, adds discrete Gaussian noise, suppresses\n"
-      "noisy values below 10 and rounds the rest to the nearest 5, records the spend and the\n"
-      "protected cells in the ledger, and only then sends them to the coordinator over mutual\n"
-      "TLS. A round already in the ledger is never recomputed: its recorded cells are resent.\n"
-      "A round that would exceed the year's budget is refused. Any data error stops the run\n"
-      "before anything is computed or sent.",
+      "--coordinator HOST:PORT --cert FILE --key FILE --ca FILE --policy FILE",
+      "Validates the LA's exports, computes the grid, adds discrete Gaussian noise to the cells\n"
+      "the policy sends (those some recipient class may receive; the round's budget is split\n"
+      "over their histograms), suppresses and rounds the noisy values by the policy's rules\n"
+      "(a stricter one for cells derived from sensitive attributes), records the spend and the\n"
+      "protected cells in the ledger, and only then sends them with the policy's digest to the\n"
+      "coordinator over mutual TLS. A round already in the ledger is never recomputed: its\n"
+      "recorded cells are resent (only under the policy they were recorded under). A round that\n"
+      "would exceed the year's budget is refused. Any data error stops the run before anything\n"
+      "is computed or sent.",
       {DataFlag(),
        LaFlag(),
        YearFlag(),
@@ -208,13 +216,6 @@ int ReadCommon(const base::ParsedFlags& flags, Common* out) {
   return ReadPolicy(flags, &out->policy);
 }
 
-PrivacyBudget GridBudget(const policy::PrivacyPolicy& p) {
-  PrivacyBudget b;
-  b.rho_numerator = p.rho_per_round.numerator;
-  b.rho_denominator = p.rho_per_round.denominator;
-  return b;
-}
-
 LoadOptions MakeLoadOptions(const Common& c) {
   LoadOptions opts;
   opts.dir = c.data;
@@ -305,8 +306,7 @@ int RunPreview(const std::vector<std::string>& args) {
     return 0;
   }
   crypto::OpenSslRandomSource rng;
-  auto protected_grid =
-      ProtectGrid(*grid, GridBudget(c.policy->privacy), policy::kDefaultDisclosureRule, rng);
+  auto protected_grid = ProtectGrid(*grid, *c.policy, rng);
   if (!protected_grid.ok()) {
     std::cerr << "ringfence-node: " << protected_grid.status().message() << "\n";
     return 1;
@@ -315,14 +315,22 @@ int RunPreview(const std::vector<std::string>& args) {
   std::cout << "indicator,breakdown,group,value,noise_sd,ci95_half_width\n";
   for (size_t i = 0; i < keys.size(); ++i) {
     const auto& cell = protected_grid->cells[i];
+    if (!cell.sent) continue;  // never noised, never sent: nothing to show
     std::cout << absl::StrFormat(
         "%s,%s,%s,%s,%.2f,%.2f\n", keys[i].indicator, keys[i].breakdown, keys[i].group,
         cell.published.suppressed ? "c" : absl::StrCat(cell.published.value),
         protected_grid->noise_sd(), protected_grid->ci95_half_width());
   }
-  std::cerr << "ringfence-node: illustrative protected values (rho per round "
-            << c.policy->privacy.rho_per_round.ToString()
-            << "); nothing is recorded or sent, and a submission draws its own noise\n";
+  const policy::DisclosureRule& u = protected_grid->untainted_rule;
+  const policy::DisclosureRule& t = protected_grid->tainted_rule;
+  std::cerr << absl::StrFormat(
+      "ringfence-node: illustrative protected values of the %d cells (%d histograms) of %d that "
+      "policy '%s' sends; rho per round %s split over those histograms; suppressed below %d and "
+      "rounded to %d (below %d and to %d for cells derived from sensitive attributes); nothing "
+      "is recorded or sent, and a submission draws its own noise\n",
+      protected_grid->sent_cells(), protected_grid->histograms, static_cast<int>(keys.size()),
+      c.policy->name, c.policy->privacy.rho_per_round.ToString(), u.suppression_threshold,
+      u.rounding_base, t.suppression_threshold, t.rounding_base);
   return 0;
 }
 
@@ -361,7 +369,7 @@ int RunSubmit(const std::vector<std::string>& args, RoundHooks* hooks) {
   SubmitRoundOptions options;
   options.la_code = c.la;
   options.year = c.year;
-  options.privacy = c.policy->privacy;
+  options.policy = *c.policy;
   options.ledger_path = flags->Get("ledger");
   options.timeout = absl::Seconds(*timeout);
   crypto::OpenSslRandomSource rng;

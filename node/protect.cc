@@ -1,7 +1,9 @@
 #include "node/protect.h"
 
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <string>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -10,6 +12,7 @@
 #include "base/status_macros.h"
 #include "catalogue/catalogue.h"
 #include "crypto/discrete_gaussian.h"
+#include "policy/firewall.h"
 
 namespace ringfence::node {
 
@@ -33,6 +36,12 @@ double ProtectedGrid::noise_sd() const {
 }
 
 double ProtectedGrid::ci95_half_width() const { return 1.96 * noise_sd(); }
+
+int ProtectedGrid::sent_cells() const {
+  int n = 0;
+  for (const ProtectedCell& c : cells) n += c.sent ? 1 : 0;
+  return n;
+}
 
 absl::StatusOr<std::pair<uint64_t, uint64_t>> NoiseVarianceFor(const PrivacyBudget& budget,
                                                                int histograms) {
@@ -64,35 +73,113 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> NoiseVarianceFor(const PrivacyBudg
   return std::make_pair(static_cast<uint64_t>(num), static_cast<uint64_t>(den));
 }
 
-absl::StatusOr<ProtectedGrid> ProtectGrid(const std::vector<int64_t>& exact,
-                                          const PrivacyBudget& budget,
-                                          const policy::DisclosureRule& disclosure,
-                                          crypto::RandomSource& rng) {
+namespace {
+
+PrivacyBudget RoundBudget(const policy::Policy& policy) {
+  return PrivacyBudget{policy.privacy.rho_per_round.numerator,
+                       policy.privacy.rho_per_round.denominator};
+}
+
+// What to do with one cell of the grid.
+struct CellPlan {
+  bool sent = false;
+  bool tainted = false;
+};
+
+// The one implementation behind both overloads, so that they draw identically: one sample per
+// sent cell, in catalogue order, and none for the others.
+absl::StatusOr<ProtectedGrid> Protect(const std::vector<int64_t>& exact,
+                                      const PrivacyBudget& budget, int histograms,
+                                      const policy::DisclosureRule& untainted,
+                                      const policy::DisclosureRule& tainted,
+                                      const std::vector<CellPlan>& plan,
+                                      crypto::RandomSource& rng) {
   if (exact.size() != catalogue::GridCells().size()) {
     return absl::InvalidArgumentError(absl::StrCat("grid has ", exact.size(),
                                                    " cells; the catalogue has ",
                                                    catalogue::GridCells().size()));
   }
-  RINGFENCE_RETURN_IF_ERROR(policy::ValidateDisclosureRule(disclosure));
-  RINGFENCE_ASSIGN_OR_RETURN(auto variance,
-                             NoiseVarianceFor(budget, catalogue::HistogramCount()));
+  RINGFENCE_RETURN_IF_ERROR(policy::ValidateDisclosureRule(untainted));
+  RINGFENCE_RETURN_IF_ERROR(policy::ValidateDisclosureRule(tainted));
+  RINGFENCE_ASSIGN_OR_RETURN(auto variance, NoiseVarianceFor(budget, histograms));
   RINGFENCE_ASSIGN_OR_RETURN(auto sampler, crypto::DiscreteGaussianSampler::Create(
                                                variance.first, variance.second));
   ProtectedGrid out;
   out.variance_numerator = variance.first;
   out.variance_denominator = variance.second;
   out.budget = budget;
-  out.disclosure = disclosure;
+  out.histograms = histograms;
+  out.untainted_rule = untainted;
+  out.tainted_rule = tainted;
   out.cells.reserve(exact.size());
-  for (int64_t value : exact) {
-    // Any failure returns before `out` escapes: a partly noised grid is never returned.
-    RINGFENCE_ASSIGN_OR_RETURN(int64_t noise, sampler.Sample(rng));
+  for (size_t i = 0; i < exact.size(); ++i) {
     ProtectedCell cell;
-    cell.noisy_value = value + noise;
-    cell.published = policy::ApplyDisclosureRule(disclosure, cell.noisy_value);
+    cell.sent = plan[i].sent;
+    cell.tainted = plan[i].tainted;
+    if (cell.sent) {
+      // Any failure returns before `out` escapes: a partly noised grid is never returned.
+      RINGFENCE_ASSIGN_OR_RETURN(int64_t noise, sampler.Sample(rng));
+      cell.noisy_value = exact[i] + noise;
+      cell.published =
+          policy::ApplyDisclosureRule(cell.tainted ? tainted : untainted, cell.noisy_value);
+    } else {
+      // No noise was paid for: keep nothing of the exact value.
+      cell.noisy_value = 0;
+      cell.published = policy::PublishedValue{true, 0};
+    }
     out.cells.push_back(cell);
   }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> NoiseVarianceFor(const policy::Policy& policy) {
+  const int histograms = policy::SendableHistogramCount(policy);
+  if (histograms <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy '", policy.name, "' lets no recipient class receive any cell"));
+  }
+  return NoiseVarianceFor(RoundBudget(policy), histograms);
+}
+
+absl::StatusOr<ProtectedGrid> ProtectGrid(const std::vector<int64_t>& exact,
+                                          const policy::Policy& policy,
+                                          crypto::RandomSource& rng) {
+  // Taint and reach are properties of whole histograms, so decide once per histogram.
+  std::map<std::pair<std::string, std::string>, CellPlan> by_histogram;
+  for (const catalogue::Indicator& ind : catalogue::Indicators()) {
+    for (const std::string& bd : ind.breakdowns) {
+      CellPlan p;
+      p.sent = policy::Sendable(policy, ind.name, bd);
+      p.tainted = policy::IsTainted(policy, ind.name, bd);
+      by_histogram[{ind.name, bd}] = p;
+    }
+  }
+  // The same count the coordinator uses to check the variance (policy/firewall.h).
+  const int histograms = policy::SendableHistogramCount(policy);
+  if (histograms <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy '", policy.name, "' lets no recipient class receive any cell"));
+  }
+  std::vector<CellPlan> plan;
+  plan.reserve(catalogue::GridCells().size());
+  for (const catalogue::CellKey& key : catalogue::GridCells()) {
+    plan.push_back(by_histogram.at({key.indicator, key.breakdown}));
+  }
+  RINGFENCE_ASSIGN_OR_RETURN(
+      ProtectedGrid out, Protect(exact, RoundBudget(policy), histograms, policy.untainted_rule,
+                                 policy.tainted_rule, plan, rng));
+  out.policy_digest = policy.digest;
+  return out;
+}
+
+absl::StatusOr<ProtectedGrid> ProtectGrid(const std::vector<int64_t>& exact,
+                                          const PrivacyBudget& budget,
+                                          const policy::DisclosureRule& disclosure,
+                                          crypto::RandomSource& rng) {
+  const std::vector<CellPlan> plan(catalogue::GridCells().size(), CellPlan{true, false});
+  return Protect(exact, budget, catalogue::HistogramCount(), disclosure, disclosure, plan, rng);
 }
 
 }  // namespace ringfence::node

@@ -1,6 +1,7 @@
 #include "node/round.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -9,7 +10,7 @@
 #include "grpcpp/create_channel.h"
 #include "node/protect.h"
 #include "node/submit_client.h"
-#include "policy/disclosure.h"
+#include "policy/firewall.h"
 
 namespace ringfence::node {
 namespace {
@@ -32,6 +33,22 @@ absl::StatusOr<YearSpend> YearOf(Ledger& ledger, const std::string& la, int year
                                           " after recording one"));
 }
 
+// FAILED_PRECONDITION unless `policy` is a loaded policy that passes the firewall check.
+absl::Status CheckPolicy(const policy::Policy& policy) {
+  if (policy.digest.empty()) {
+    return absl::FailedPreconditionError(
+        "no policy: a round needs a policy that passes `ringfence policy check`; nothing "
+        "computed or sent");
+  }
+  const std::vector<policy::Violation> violations = policy::CheckFirewall(policy);
+  if (!violations.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("policy '", policy.name, "' fails the firewall check (",
+                     violations.front().ToString(), "); nothing computed or sent"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::Channel> RoundHooks::CreateChannel(
@@ -44,6 +61,8 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
     const std::function<absl::StatusOr<std::vector<int64_t>>()>& compute_exact,
     crypto::RandomSource& rng, std::shared_ptr<grpc::Channel> channel, RoundHooks* hooks) {
   RoundHooks& h = hooks != nullptr ? *hooks : NoHooks();
+  const policy::Policy& policy = options.policy;
+  RINGFENCE_RETURN_IF_ERROR(CheckPolicy(policy));
   RINGFENCE_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(options.ledger_path));
   RoundKey key;
   key.la_code = options.la_code;
@@ -58,8 +77,8 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
     result.resent = true;
     payload = std::move(cached->payload);
   } else {
-    RINGFENCE_ASSIGN_OR_RETURN(LedgerRho rho, ToLedgerRho(options.privacy.rho_per_round));
-    RINGFENCE_ASSIGN_OR_RETURN(LedgerRho budget, ToLedgerRho(options.privacy.rho_per_year));
+    RINGFENCE_ASSIGN_OR_RETURN(LedgerRho rho, ToLedgerRho(policy.privacy.rho_per_round));
+    RINGFENCE_ASSIGN_OR_RETURN(LedgerRho budget, ToLedgerRho(policy.privacy.rho_per_year));
     // Refuse before computing when the year's budget is already too small (RecordSpend checks
     // again, atomically, below).
     RINGFENCE_ASSIGN_OR_RETURN(std::vector<YearSpend> spending, ledger->Spending());
@@ -76,14 +95,10 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
 
     RINGFENCE_ASSIGN_OR_RETURN(std::vector<int64_t> exact, compute_exact());
     h.AfterCompute();
-    PrivacyBudget grid_budget;
-    grid_budget.rho_numerator = options.privacy.rho_per_round.numerator;
-    grid_budget.rho_denominator = options.privacy.rho_per_round.denominator;
-    RINGFENCE_ASSIGN_OR_RETURN(
-        ProtectedGrid grid, ProtectGrid(exact, grid_budget, policy::kDefaultDisclosureRule, rng));
+    RINGFENCE_ASSIGN_OR_RETURN(ProtectedGrid grid, ProtectGrid(exact, policy, rng));
     exact.assign(exact.size(), 0);  // the exact counts are not needed past this point
     RINGFENCE_ASSIGN_OR_RETURN(v1::SubmitRequest request,
-                               BuildSubmitRequest(key.la_code, key.year, grid));
+                               BuildSubmitRequest(key.la_code, key.year, policy, grid));
     std::string fresh;
     if (!request.SerializeToString(&fresh)) {
       return absl::InternalError("cannot serialise the protected grid; nothing sent");
@@ -98,6 +113,16 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
   if (!result.request.ParseFromString(payload)) {
     return absl::DataLossError(absl::StrCat(options.ledger_path, ": the cached protected cells of ",
                                             FormatRoundKey(key), " do not parse; nothing sent"));
+  }
+  if (result.request.policy_digest() != policy.digest) {
+    // The recorded cells were chosen and protected under another policy (or before rounds
+    // carried one): they may include cells this policy sends to nobody. Never recompute
+    // either: fresh noise for a recorded round is the averaging attack.
+    return absl::FailedPreconditionError(absl::StrCat(
+        FormatRoundKey(key), " is recorded in ", options.ledger_path, " under policy ",
+        result.request.policy_digest().empty() ? "(none)" : result.request.policy_digest(),
+        ", not under '", policy.name, "' (", policy.digest,
+        "); nothing sent. Submit it with the policy it was recorded under."));
   }
   CoordinatorClient client(std::move(channel));
   auto response = client.Submit(result.request, options.timeout);

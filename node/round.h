@@ -5,11 +5,16 @@
 //      there, it was protected before: go to 5 with its cached protected cells. A recorded
 //      round is NEVER recomputed with fresh noise (averaging releases is the classic attack).
 //   2. Otherwise compute the exact grid (the caller's function: load, validate, count).
-//   3. Protect it: discrete Gaussian noise from the policy's rho_per_round split equally over
-//      the catalogue's histograms, then suppression and rounding of the noisy values.
+//   3. Protect it under the policy (node/protect.h): discrete Gaussian noise from the policy's
+//      rho_per_round split equally over the histograms the policy sends, then suppression and
+//      rounding of the noisy values by each cell's rule (untainted or tainted). Build the
+//      request of exactly the policy's sendable cells, with the policy's digest.
 //   4. Record the spend and the protected cells in the ledger, durably, in one transaction;
 //      refused (RESOURCE_EXHAUSTED, nothing sent) if the year's budget would be exceeded.
 //   5. Send exactly the recorded cells; on acknowledgement record the coordinator's receipt.
+//      A recorded round is sent only under the policy it was recorded under (the digest in
+//      the recorded request): under any other policy it might hold cells the current policy
+//      sends to nobody, so the round refuses (FAILED_PRECONDITION) and sends nothing.
 //
 // If the send fails, the round stays recorded and unsent; running the round again resends the
 // same cells without spending again. The coordinator answers an identical resend as "already
@@ -21,6 +26,9 @@
 //
 // Privacy: the exact grid exists only inside RunSubmitRound's stack between steps 2 and 3.
 // What leaves is what node::BuildSubmitRequest builds from the protected grid.
+//
+// Egress shape: a round sends one message, one unary Submit call, whose size depends only on
+// the policy (node/submit_client.h), whether the round is new or resent.
 //
 // Thread-compatible.
 #ifndef RINGFENCE_NODE_ROUND_H_
@@ -63,7 +71,11 @@ struct SubmitRoundOptions {
   std::string la_code;
   int year = 0;
   std::string period = kAnnualPeriod;
-  policy::PrivacyPolicy privacy;  // from the policy (or policy::DefaultPolicy())
+  // The policy the round runs under: its privacy section (rho_per_round is what this round
+  // spends, rho_per_year the LA's limit for the year), disclosure rules and what may be sent.
+  // Held by value, so the options own it. Required: a policy without a digest, or one that
+  // fails the firewall check (policy::CheckFirewall), is refused before anything is computed.
+  policy::Policy policy;
   std::string ledger_path;
   absl::Duration timeout = absl::Seconds(30);
 };
@@ -78,9 +90,11 @@ struct SubmitRoundResult {
 // Runs the round above. `compute_exact` is called only when the round is not yet recorded and
 // returns one exact value per catalogue::GridCells() cell. `channel` must be a mutual-TLS
 // channel to the coordinator. `hooks` may be null.
-// Errors: those of compute_exact (data errors; nothing recorded or sent); RESOURCE_EXHAUSTED
-// over budget; the ledger's errors (node/ledger.h); INTERNAL if randomness fails (nothing
-// recorded or sent); the coordinator's status when the send fails, with a message saying the
+// Errors: FAILED_PRECONDITION if options.policy is missing or fails the firewall check
+// (nothing computed, recorded or sent) or if the round is recorded under a different policy
+// (nothing sent, nothing recomputed); those of compute_exact (data errors; nothing recorded or
+// sent); RESOURCE_EXHAUSTED over budget; the ledger's errors (node/ledger.h); INTERNAL if
+// randomness fails (nothing recorded or sent); the coordinator's status when the send fails, with a message saying the
 // round is recorded and will be resent unchanged.
 absl::StatusOr<SubmitRoundResult> RunSubmitRound(
     const SubmitRoundOptions& options,

@@ -339,6 +339,12 @@ absl::Status ParseFirewall(const v1::Policy& proto, absl::string_view file, Poli
                        "an enforcement class cannot be public");
     }
     for (const std::string& parent : c.inherits) {
+      if (parent == kLaOwnClass) {
+        // la_own's grants mean "an LA's own rows" at LA level; inherited by any other class
+        // they would mean every LA's rows.
+        return RuleError(file, absl::StrCat("recipient_classes[", c.name, "].inherits"),
+                         "no class may inherit la_own: its grants cover an LA's own rows only");
+      }
       if (policy->FindClass(parent) == nullptr) {
         return RuleError(file, absl::StrCat("recipient_classes[", c.name, "].inherits"),
                          absl::StrCat("\"", parent, "\" is not a class of this policy"));

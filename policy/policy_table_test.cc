@@ -226,6 +226,11 @@ std::vector<Case> Table() {
        {"privacy.rho_per_round", "outside the sampler's range"},
        ""},
 
+      {TestData("bad_inherits_la_own.textproto"),
+       Verdict::kRule,
+       {"recipient_classes[inspectorate].inherits: no class may inherit la_own"},
+       ""},
+
       // ---- Syntax ----
       {TestData("bad_unknown_field.textproto"),
        Verdict::kParse,

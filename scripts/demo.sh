@@ -6,7 +6,8 @@
 #   2. makes a test PKI (CA, coordinator, one certificate per LA, recipients)
 #   3. starts the coordinator on 127.0.0.1 (a free port)
 #   4. runs every LA's node concurrently: validate, compute, add noise, suppress, round, send
-#   5. fetches the release as a DfE analyst and writes tidy CSV
+#   5. fetches the release as a DfE analyst, as Home Office enforcement and as one LA (each
+#      filtered by its certificate's class under the policy) and writes tidy CSV
 #   6. stops the coordinator
 #
 # Output goes to demo-out/ (override with RINGFENCE_DEMO_OUT). Options: --la-count N, --year Y,
@@ -52,7 +53,7 @@ echo "   CA, coordinator, LA and recipient certificates in $out/pki"
 echo "== 3. coordinator"
 "$bin/ringfence-coordinator" --listen 127.0.0.1:0 --cert "$out/pki/coordinator.pem" \
   --key "$out/pki/coordinator.key" --ca "$out/pki/ca.pem" --db "$out/coordinator.db" \
-  --port-file "$out/coordinator.port" > "$out/logs/coordinator.log" 2>&1 &
+  --policy "$policy" --port-file "$out/coordinator.port" > "$out/logs/coordinator.log" 2>&1 &
 coordinator_pid=$!
 cleanup() {
   if kill -0 "$coordinator_pid" 2>/dev/null; then
@@ -101,11 +102,23 @@ echo "== 4b. release once: $first_la's node submits again, and shows its privacy
   --ca "$out/pki/ca.pem" 2>&1 | sed 's/^/   /'
 "$bin/ringfence-node" budget --ledger "$out/ledgers/$first_la.sqlite" | sed 's/^/   /'
 
-echo "== 5. release for a DfE analyst"
+echo "== 5. releases, each filtered by the reader's class under the policy"
+echo "   a DfE analyst (every cell, nationality included):"
 "$bin/ringfence" release --coordinator "127.0.0.1:$port" \
   --cert "$out/pki/recipients/dfe_analyst-analyst1.pem" \
   --key "$out/pki/recipients/dfe_analyst-analyst1.key" --ca "$out/pki/ca.pem" \
-  --year "$year" --out "$out/release.csv" | tee "$out/logs/release.log" | sed 's/^/   /'
+  --year "$year" --out "$out/release.csv" | tee "$out/logs/release.log" | sed 's/^/     /'
+echo "   Home Office enforcement (nothing derived from nationality, immigration status or NRPF):"
+"$bin/ringfence" release --coordinator "127.0.0.1:$port" \
+  --cert "$out/pki/recipients/home_office_enforcement-enforcement1.pem" \
+  --key "$out/pki/recipients/home_office_enforcement-enforcement1.key" --ca "$out/pki/ca.pem" \
+  --year "$year" --out "$out/release-enforcement.csv" | sed 's/^/     /'
+sensitive_rows=$(grep -cE ',(nationality|immigration_status|nrpf),' "$out/release-enforcement.csv" || true)
+echo "     rows of a nationality, immigration status or NRPF breakdown: $sensitive_rows"
+echo "   $first_la reading its own cells (class la_own, LA level; no other LA's rows):"
+"$bin/ringfence" release --coordinator "127.0.0.1:$port" \
+  --cert "$out/pki/la/$first_la.pem" --key "$out/pki/la/$first_la.key" --ca "$out/pki/ca.pem" \
+  --year "$year" --level la --out "$out/release-$first_la.csv" | sed 's/^/     /'
 
 cleanup
 trap - EXIT
@@ -114,11 +127,12 @@ echo
 echo "== summary"
 summary=$(head -1 "$out/logs/release.log")
 received=$(echo "$summary" | sed -n 's/^release [0-9]*: \([0-9]*\) LAs.*/\1/p')
-england=$(echo "$summary" | sed -n 's/.*England cla \(.*\)$/\1/p')
+england=$(echo "$summary" | sed -n 's/.*England cla \([^;]*\).*$/\1/p')
 echo "   LAs received:             ${received:-?} of $(echo "$las" | tr ',' '\n' | wc -l)"
 echo "   England children looked after at 31 March $year: ${england:-?}"
 echo "     (sum of the LAs' noisy counts, rounded to 5; noise SD = sqrt of the summed variances)"
-echo "   released table:           $out/release.csv"
+echo "   released tables:          $out/release.csv (DfE analyst),"
+echo "                             $out/release-enforcement.csv, $out/release-$first_la.csv"
 echo "   node logs:                $out/logs/"
 echo "   privacy ledgers:          $out/ledgers/ (ringfence-node budget --ledger FILE)"
 echo "   took $(( $(date +%s) - start )) s after the build"

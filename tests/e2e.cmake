@@ -5,7 +5,7 @@ endif()
 # End-to-end tests run the real binaries, so they depend on them being built.
 set(RINGFENCE_E2E_BINARIES ringfence ringfence-node ringfence-coordinator)
 ringfence_cc_test(NAME round_e2e_test SRCS round_e2e_test.cc
-  DEPS tests_testing_subprocess policy_testing_policy_text node_protect node_submit_client crypto_tls_credentials
+  DEPS tests_testing_subprocess policy_testing_policy_text policy_policy node_protect node_submit_client crypto_tls_credentials
   crypto_testing_deterministic_random_source base_csv catalogue_catalogue absl::strings
   LABELS e2e)
 ringfence_cc_test(NAME node_egress_test SRCS node_egress_test.cc
@@ -32,3 +32,18 @@ if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_crash_e2e_test ringfence-node ringfence-node-crashtest ringfence
     ringfence-coordinator)
 endif()
+# node_egress_test also drives node::RunSubmitRound and builds policy variants.
+if(RINGFENCE_BUILD_TESTS)
+  target_link_libraries(node_egress_test PRIVATE node_round policy_policy
+    policy_testing_policy_text)
+endif()
+ringfence_cc_test(NAME node_egress_shape_test SRCS node_egress_shape_test.cc
+  DEPS tests_testing_subprocess node_loader node_grid node_round node_testing_la_folder
+  policy_policy policy_testing_policy_text crypto_tls_credentials crypto_random_source
+  catalogue_catalogue absl::strings LABELS e2e TIMEOUT 600)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(node_egress_shape_test ${RINGFENCE_E2E_BINARIES})
+endif()
+ringfence_cc_test(NAME noninterference_test SRCS noninterference_test.cc
+  DEPS tools_noninterference tools_synth node_loader policy_policy policy_testing_policy_text
+       crypto_testing_deterministic_random_source base_csv absl::strings LABELS e2e)

@@ -52,7 +52,8 @@ class NodeCrashTest : public ::testing::Test {
     coordinator_ = new testing::BackgroundProcess(
         {BinaryPath("ringfence-coordinator"), "--listen", "127.0.0.1:0", "--cert",
          d + "/pki/coordinator.pem", "--key", d + "/pki/coordinator.key", "--ca", d + "/pki/ca.pem",
-         "--db", d + "/coordinator.db", "--port-file", d + "/port"},
+         "--db", d + "/coordinator.db", "--policy", policy::testing::ShippedPolicyPath(),
+         "--port-file", d + "/port"},
         d + "/coordinator.log");
     std::string port = testing::WaitForFile(d + "/port", 30);
     ASSERT_FALSE(port.empty()) << ReadFileOrEmpty(d + "/coordinator.log");

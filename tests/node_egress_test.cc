@@ -3,6 +3,11 @@
 // id, date of birth and postcode in the LA's input files. None may appear. A control case
 // shows the search finds a CHILD id when one is deliberately put into a message, so the test
 // is known to have teeth.
+//
+// The policy decides what leaves: the captured message carries the policy's digest, and under
+// a policy that lets no class receive the nrpf breakdown, the message holds exactly the cells
+// of policy::SendableCells and no nrpf cell. A round recorded under one policy is not resent
+// under another (it could hold cells the other sends to nobody): nothing goes on the wire.
 #include <set>
 #include <string>
 #include <vector>
@@ -22,7 +27,12 @@
 #include "node/grid.h"
 #include "node/loader.h"
 #include "node/protect.h"
+#include "node/round.h"
 #include "node/submit_client.h"
+#include "policy/firewall.h"
+#include "policy/policy.h"
+#include "policy/testing/policy_text.h"
+#include "proto/cells.pb.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -36,47 +46,76 @@ using testing::RunResult;
 constexpr int kYear = 2025;
 const char kLa[] = "E08000025";
 
+// What a client sent: every metadata entry and message, in one byte string, and each
+// serialized message on its own.
+struct Capture {
+  std::string wire;
+  std::vector<std::string> messages;
+};
+
 // Records every message and metadata entry a client sends.
 class CaptureInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit CaptureInterceptor(std::string* sink) : sink_(sink) {}
+  explicit CaptureInterceptor(Capture* sink) : sink_(sink) {}
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       for (const auto& [k, v] : *methods->GetSendInitialMetadata()) {
-        sink_->append(k).append(v);
+        sink_->wire.append(k).append(v);
       }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
       grpc::ByteBuffer* buffer = methods->GetSerializedSendMessage();
       std::vector<grpc::Slice> slices;
+      std::string message;
       if (buffer != nullptr && buffer->Dump(&slices).ok()) {
         for (const grpc::Slice& s : slices) {
-          sink_->append(reinterpret_cast<const char*>(s.begin()), s.size());
+          message.append(reinterpret_cast<const char*>(s.begin()), s.size());
         }
       }
-      ++messages_;
+      sink_->wire += message;
+      sink_->messages.push_back(std::move(message));
     }
     methods->Proceed();
   }
-  static int messages_;
 
  private:
-  std::string* sink_;
+  Capture* sink_;
 };
-int CaptureInterceptor::messages_ = 0;
 
 class CaptureFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
  public:
-  explicit CaptureFactory(std::string* sink) : sink_(sink) {}
+  explicit CaptureFactory(Capture* sink) : sink_(sink) {}
   grpc::experimental::Interceptor* CreateClientInterceptor(
       grpc::experimental::ClientRpcInfo*) override {
     return new CaptureInterceptor(sink_);
   }
 
  private:
-  std::string* sink_;
+  Capture* sink_;
 };
+
+policy::Policy ShippedPolicy() {
+  auto p = policy::ParsePolicy(policy::testing::ShippedPolicyText(), "shipped");
+  EXPECT_TRUE(p.ok()) << p.status();
+  return p.ok() ? *std::move(p) : policy::Policy();
+}
+
+// The shipped policy with every `breakdowns: "*"` spelled out without nrpf: no class then
+// receives the nrpf breakdown of any indicator (the public class never did).
+policy::Policy PolicyWithoutNrpf() {
+  std::string text = policy::testing::ShippedPolicyText();
+  std::string but_nrpf;
+  for (const catalogue::Breakdown& b : catalogue::AllBreakdowns()) {
+    if (b.name != "nrpf") absl::StrAppend(&but_nrpf, "breakdowns: \"", b.name, "\" ");
+  }
+  EXPECT_NE(text.find("breakdowns: \"*\""), std::string::npos);
+  text = absl::StrReplaceAll(text, {{"breakdowns: \"*\"", but_nrpf},
+                                    {"name: \"england-2025\"", "name: \"no-nrpf\""}});
+  auto p = policy::ParsePolicy(text, "no-nrpf");
+  EXPECT_TRUE(p.ok()) << p.status();
+  return p.ok() ? *std::move(p) : policy::Policy();
+}
 
 // Every CHILD id, DOB and postcode in the LA folder, in the forms that could leak.
 std::set<std::string> Secrets(const std::string& dir) {
@@ -131,14 +170,16 @@ class EgressTest : public ::testing::Test {
         std::vector<std::string>{BinaryPath("ringfence-coordinator"), "--listen", "127.0.0.1:0",
                                  "--cert", dir_ + "/pki/coordinator.pem", "--key",
                                  dir_ + "/pki/coordinator.key", "--ca", dir_ + "/pki/ca.pem",
-                                 "--db", dir_ + "/c.db", "--port-file", dir_ + "/port"},
+                                 "--db", dir_ + "/c.db", "--policy",
+                                 policy::testing::ShippedPolicyPath(), "--port-file",
+                                 dir_ + "/port"},
         dir_ + "/coordinator.log");
     std::string port = testing::WaitForFile(dir_ + "/port", 30);
     ASSERT_FALSE(port.empty()) << ReadFileOrEmpty(dir_ + "/coordinator.log");
     address_ = "127.0.0.1:" + std::string(absl::StripAsciiWhitespace(port));
   }
 
-  std::shared_ptr<grpc::Channel> CapturingChannel(std::string* sink) {
+  std::shared_ptr<grpc::Channel> CapturingChannel(Capture* sink) {
     auto tls = crypto::LoadTlsMaterial(dir_ + "/pki/ca.pem", dir_ + "/pki/la/" + kLa + ".pem",
                                        dir_ + "/pki/la/" + kLa + ".key");
     EXPECT_TRUE(tls.ok()) << tls.status();
@@ -146,6 +187,20 @@ class EgressTest : public ::testing::Test {
     f.push_back(std::make_unique<CaptureFactory>(sink));
     return grpc::experimental::CreateCustomChannelWithInterceptors(
         address_, crypto::MakeChannelCredentials(*tls), grpc::ChannelArguments(), std::move(f));
+  }
+
+  // The LA's exact grid, through the node's own loader.
+  std::vector<int64_t> ExactGrid() {
+    node::LoadOptions opts;
+    opts.dir = dir_ + "/data/" + kLa;
+    opts.la_code = kLa;
+    opts.year = kYear;
+    auto data = node::LoadLaFolder(opts);
+    EXPECT_TRUE(data.ok()) << data.status();
+    if (!data.ok()) return {};
+    auto exact = node::ComputeExactGrid(*data, kYear);
+    EXPECT_TRUE(exact.ok()) << exact.status();
+    return exact.ok() ? *std::move(exact) : std::vector<int64_t>();
   }
 
   std::string dir_;
@@ -158,30 +213,144 @@ TEST_F(EgressTest, NoChildIdDobOrPostcodeLeavesTheNode) {
   const std::set<std::string> secrets = Secrets(la_dir);
   ASSERT_GT(secrets.size(), 100u) << "the synthetic LA should have many children";
 
-  node::LoadOptions opts;
-  opts.dir = la_dir;
-  opts.la_code = kLa;
-  opts.year = kYear;
-  auto data = node::LoadLaFolder(opts);
-  ASSERT_TRUE(data.ok()) << data.status();
-  auto exact = node::ComputeExactGrid(*data, kYear);
-  ASSERT_TRUE(exact.ok()) << exact.status();
+  const policy::Policy policy = ShippedPolicy();
+  const std::vector<int64_t> exact = ExactGrid();
+  ASSERT_FALSE(exact.empty());
   crypto::OpenSslRandomSource rng;
-  auto grid = node::ProtectGrid(*exact, node::PrivacyBudget{}, policy::kDefaultDisclosureRule,
-                                rng);
+  auto grid = node::ProtectGrid(exact, policy, rng);
   ASSERT_TRUE(grid.ok()) << grid.status();
-  auto request = node::BuildSubmitRequest(kLa, kYear, *grid);
-  ASSERT_TRUE(request.ok());
+  auto request = node::BuildSubmitRequest(kLa, kYear, policy, *grid);
+  ASSERT_TRUE(request.ok()) << request.status();
 
-  std::string wire;
-  CaptureInterceptor::messages_ = 0;
-  node::CoordinatorClient client(CapturingChannel(&wire));
+  Capture capture;
+  node::CoordinatorClient client(CapturingChannel(&capture));
   auto response = client.Submit(*request, absl::Seconds(10));
   ASSERT_TRUE(response.ok()) << response.status();
-  EXPECT_EQ(CaptureInterceptor::messages_, 1);
-  ASSERT_GT(wire.size(), 100u);
-  EXPECT_NE(wire.find(kLa), std::string::npos) << "capture saw no message";
-  EXPECT_THAT(Leaks(wire, secrets), ::testing::IsEmpty());
+  ASSERT_EQ(capture.messages.size(), 1u);
+  ASSERT_GT(capture.wire.size(), 100u);
+  EXPECT_NE(capture.wire.find(kLa), std::string::npos) << "capture saw no message";
+  EXPECT_THAT(Leaks(capture.wire, secrets), ::testing::IsEmpty());
+
+  // The message on the wire names the policy it was made under, and holds every cell the
+  // shipped policy sends (all of them).
+  v1::SubmitRequest sent;
+  ASSERT_TRUE(sent.ParseFromString(capture.messages[0]));
+  EXPECT_EQ(sent.policy_digest(), policy.digest);
+  EXPECT_NE(capture.messages[0].find(policy.digest), std::string::npos);
+  EXPECT_EQ(sent.cells_size(), static_cast<int>(policy::SendableCells(policy).size()));
+}
+
+TEST_F(EgressTest, OnlyTheCellsThePolicySendsLeaveTheNode) {
+  const policy::Policy policy = PolicyWithoutNrpf();
+  const std::vector<int> sendable = policy::SendableCells(policy);
+  ASSERT_FALSE(sendable.empty());
+  ASSERT_LT(sendable.size(), catalogue::GridCells().size()) << "the variant should send less";
+  const std::vector<int64_t> exact = ExactGrid();
+  ASSERT_FALSE(exact.empty());
+  crypto::OpenSslRandomSource rng;
+  auto grid = node::ProtectGrid(exact, policy, rng);
+  ASSERT_TRUE(grid.ok()) << grid.status();
+  auto request = node::BuildSubmitRequest(kLa, kYear, policy, *grid);
+  ASSERT_TRUE(request.ok()) << request.status();
+
+  Capture capture;
+  node::CoordinatorClient client(CapturingChannel(&capture));
+  // The coordinator runs the shipped policy and refuses this one; what matters is what left.
+  (void)client.Submit(*request, absl::Seconds(10));
+  ASSERT_EQ(capture.messages.size(), 1u);
+  v1::SubmitRequest sent;
+  ASSERT_TRUE(sent.ParseFromString(capture.messages[0]));
+  EXPECT_EQ(sent.policy_digest(), policy.digest);
+  const auto& keys = catalogue::GridCells();
+  ASSERT_EQ(sent.cells_size(), static_cast<int>(sendable.size()));
+  for (int j = 0; j < sent.cells_size(); ++j) {
+    const v1::CellKey& k = sent.cells(j).key();
+    EXPECT_EQ(k.indicator(), keys[sendable[j]].indicator);
+    EXPECT_EQ(k.breakdown(), keys[sendable[j]].breakdown);
+    EXPECT_EQ(k.group(), keys[sendable[j]].group);
+    EXPECT_TRUE(policy::Sendable(policy, k.indicator(), k.breakdown())) << k.ShortDebugString();
+  }
+  // Not even the breakdown's name is on the wire.
+  EXPECT_EQ(capture.wire.find("nrpf"), std::string::npos);
+}
+
+TEST_F(EgressTest, ARoundRecordedUnderOnePolicyIsNotResentUnderAnother) {
+  const std::string ledger = dir_ + "/ledger.sqlite";
+  node::SubmitRoundOptions options;
+  options.la_code = kLa;
+  options.year = kYear;
+  options.ledger_path = ledger;
+  options.timeout = absl::Seconds(10);
+  options.policy = ShippedPolicy();
+  crypto::OpenSslRandomSource rng;
+  Capture first;
+  auto round = node::RunSubmitRound(
+      options, [this]() -> absl::StatusOr<std::vector<int64_t>> { return ExactGrid(); }, rng,
+      CapturingChannel(&first), nullptr);
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_EQ(first.messages.size(), 1u);
+
+  // Same round, the no-nrpf policy: the recorded cells include nrpf ones, so nothing is sent
+  // (and nothing is recomputed).
+  options.policy = PolicyWithoutNrpf();
+  Capture second;
+  bool computed = false;
+  auto again = node::RunSubmitRound(
+      options,
+      [&computed]() -> absl::StatusOr<std::vector<int64_t>> {
+        computed = true;
+        return absl::InternalError("must not be called");
+      },
+      rng, CapturingChannel(&second), nullptr);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition) << again.status();
+  EXPECT_THAT(std::string(again.status().message()), ::testing::HasSubstr("recorded"));
+  EXPECT_FALSE(computed);
+  EXPECT_TRUE(second.messages.empty());
+  EXPECT_TRUE(second.wire.empty());
+}
+
+TEST_F(EgressTest, ARoundRefusesAPolicyThatFailsTheFirewall) {
+  // A leaking policy can only be built unchecked; the round refuses it before computing.
+  std::string text = policy::testing::ShippedPolicyText();
+  const std::string grant = "indicators: \"cla\"\n    breakdowns: \"total\"";
+  ASSERT_NE(text.find(grant), std::string::npos);
+  text = absl::StrReplaceAll(text, {{grant, "indicators: \"*\"\n    breakdowns: \"*\""}});
+  auto leaky = policy::ParsePolicyUnchecked(text, "leaky");
+  ASSERT_TRUE(leaky.ok()) << leaky.status();
+  ASSERT_FALSE(policy::ParsePolicy(text, "leaky").ok());
+
+  node::SubmitRoundOptions options;
+  options.la_code = kLa;
+  options.year = kYear;
+  options.ledger_path = dir_ + "/ledger-leaky.sqlite";
+  options.timeout = absl::Seconds(10);
+  options.policy = *leaky;
+  crypto::OpenSslRandomSource rng;
+  Capture capture;
+  bool computed = false;
+  auto round = node::RunSubmitRound(
+      options,
+      [&computed]() -> absl::StatusOr<std::vector<int64_t>> {
+        computed = true;
+        return absl::InternalError("must not be called");
+      },
+      rng, CapturingChannel(&capture), nullptr);
+  EXPECT_EQ(round.status().code(), absl::StatusCode::kFailedPrecondition) << round.status();
+  EXPECT_FALSE(computed);
+  EXPECT_TRUE(capture.messages.empty());
+
+  // And a round with no policy at all.
+  options.policy = policy::Policy();
+  round = node::RunSubmitRound(
+      options,
+      [&computed]() -> absl::StatusOr<std::vector<int64_t>> {
+        computed = true;
+        return absl::InternalError("must not be called");
+      },
+      rng, CapturingChannel(&capture), nullptr);
+  EXPECT_EQ(round.status().code(), absl::StatusCode::kFailedPrecondition) << round.status();
+  EXPECT_FALSE(computed);
+  EXPECT_TRUE(capture.messages.empty());
 }
 
 TEST_F(EgressTest, TheLeakSearchFindsAChildIdPlantedInAMessage) {
@@ -194,12 +363,12 @@ TEST_F(EgressTest, TheLeakSearchFindsAChildIdPlantedInAMessage) {
     }
   }
   ASSERT_FALSE(child.empty());
-  std::string wire;
-  node::CoordinatorClient client(CapturingChannel(&wire));
+  Capture capture;
+  node::CoordinatorClient client(CapturingChannel(&capture));
   v1::SubmitRequest planted;
   planted.set_la_code(child);  // what a leaking implementation might do
   (void)client.Submit(planted, absl::Seconds(10));
-  EXPECT_THAT(Leaks(wire, secrets), ::testing::Contains(child));
+  EXPECT_THAT(Leaks(capture.wire, secrets), ::testing::Contains(child));
 }
 
 }  // namespace

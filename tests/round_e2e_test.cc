@@ -1,29 +1,36 @@
 // End-to-end: the real binaries on loopback. `ringfence synth` and `ringfence pki` make the
-// inputs, `ringfence-coordinator` serves, `ringfence-node submit` submits for three LAs in
-// different regions, and `ringfence release` fetches the table. In-process gRPC clients then
-// try what a misbehaving or misconfigured party would, and every attempt must be refused.
+// inputs, `ringfence-coordinator` serves under the shipped policy, `ringfence-node submit`
+// submits for three LAs in different regions, and `ringfence release` fetches the table. In-
+// process gRPC clients then try what a misbehaving or misconfigured party would, and every
+// attempt must be refused; and each class of reader (mTLS certificate) gets exactly what the
+// policy grants it: enforcement nothing derived from nationality, immigration status or NRPF;
+// an LA its own LA rows and no other LA's; an unknown class nothing at all.
 #include <cmath>
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "base/csv.h"
 #include "catalogue/catalogue.h"
+#include "crypto/testing/deterministic_random_source.h"
 #include "crypto/tls_credentials.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "node/protect.h"
 #include "node/submit_client.h"
-#include "crypto/testing/deterministic_random_source.h"
-#include "proto/coordinator_service.grpc.pb.h"
+#include "policy/firewall.h"
+#include "policy/policy.h"
 #include "policy/testing/policy_text.h"
+#include "proto/coordinator_service.grpc.pb.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -40,20 +47,21 @@ constexpr int kYear = 2025;
 // Durham (North East). Hartlepool has certificates but bad data.
 const std::vector<std::string> kLas = {"E09000033", "E08000025", "E06000047"};
 constexpr char kBadDataLa[] = "E06000001";
+// Darlington (North East): good data, but its node runs a policy other than the coordinator's.
+constexpr char kOtherPolicyLa[] = "E06000005";
 
 class RoundTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(testing::MakeTempDir("ringfence-e2e"));
     const std::string& d = *dir_;
-    RunResult r = RunCommand({BinaryPath("ringfence"), "synth", "--la",
-                       absl::StrJoin(kLas, ",") + "," + kBadDataLa, "--year",
-                       absl::StrCat(kYear), "--seed", "7", "--out", d + "/data"});
+    const std::string las = absl::StrJoin(kLas, ",") + "," + kBadDataLa + "," + kOtherPolicyLa;
+    RunResult r = RunCommand({BinaryPath("ringfence"), "synth", "--la", las, "--year",
+                              absl::StrCat(kYear), "--seed", "7", "--out", d + "/data"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // Break Hartlepool's data: an impossible date of birth on the first child.
     BreakFirstDob(d + "/data/" + kBadDataLa);
-    r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/pki", "--la",
-             absl::StrJoin(kLas, ",") + "," + kBadDataLa});
+    r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/pki", "--la", las});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/other-pki", "--la",
              kLas[0]});
@@ -61,10 +69,27 @@ class RoundTest : public ::testing::Test {
     r = RunCommand({BinaryPath("ringfence"), "pki", "issue", "--ca-dir", d + "/pki", "--out-prefix",
              d + "/expired", "--la", kLas[0], "--expired"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // A recipient of a class the policy does not know (the CA will sign anything it is asked).
+    r = RunCommand({BinaryPath("ringfence"), "pki", "issue", "--ca-dir", d + "/pki", "--out-prefix",
+                    d + "/someclass", "--recipient", "someclass:mallory"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // A policy that passes every check but is not the coordinator's: another name, so another
+    // digest.
+    const std::string shipped = policy::testing::ShippedPolicyText();
+    const std::string variant =
+        absl::StrReplaceAll(shipped, {{"name: \"england-2025\"", "name: \"england-2025-b\""}});
+    ASSERT_NE(variant, shipped);
+    ASSERT_TRUE(base::WriteFileAtomically(d + "/other-policy.textproto", variant).ok());
+
+    absl::StatusOr<policy::Policy> p = policy::LoadPolicyFile(policy::testing::ShippedPolicyPath());
+    ASSERT_TRUE(p.ok()) << p.status();
+    policy_ = new policy::Policy(*std::move(p));
+
     coordinator_ = new testing::BackgroundProcess(
         {BinaryPath("ringfence-coordinator"), "--listen", "127.0.0.1:0", "--cert",
-         d + "/pki/coordinator.pem", "--key", d + "/pki/coordinator.key", "--ca",
-         d + "/pki/ca.pem", "--db", d + "/coordinator.db", "--port-file", d + "/port"},
+         d + "/pki/coordinator.pem", "--key", d + "/pki/coordinator.key", "--ca", d + "/pki/ca.pem",
+         "--db", d + "/coordinator.db", "--policy", policy::testing::ShippedPolicyPath(),
+         "--port-file", d + "/port"},
         d + "/coordinator.log");
     std::string port = testing::WaitForFile(d + "/port", 30);
     ASSERT_FALSE(port.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
@@ -97,13 +122,28 @@ class RoundTest : public ::testing::Test {
   static std::string Dir() { return *dir_; }
   static std::string Address() { return *address_; }
 
-  static RunResult Submit(const std::string& la, const std::string& pki = "pki") {
-    return RunCommand({BinaryPath("ringfence-node"), "submit", "--policy",
-                       policy::testing::ShippedPolicyPath(), "--data", Dir() + "/data/" + la, "--la",
-                la, "--year", absl::StrCat(kYear), "--ledger",
-                Dir() + "/ledger-" + pki + "-" + la + ".sqlite", "--coordinator", Address(), "--cert",
-                Dir() + "/" + pki + "/la/" + la + ".pem", "--key",
-                Dir() + "/" + pki + "/la/" + la + ".key", "--ca", Dir() + "/" + pki + "/ca.pem"});
+  static RunResult Submit(const std::string& la, const std::string& pki = "pki",
+                          const std::string& policy_file = policy::testing::ShippedPolicyPath()) {
+    return RunCommand({BinaryPath("ringfence-node"),
+                       "submit",
+                       "--policy",
+                       policy_file,
+                       "--data",
+                       Dir() + "/data/" + la,
+                       "--la",
+                       la,
+                       "--year",
+                       absl::StrCat(kYear),
+                       "--ledger",
+                       Dir() + "/ledger-" + pki + "-" + la + ".sqlite",
+                       "--coordinator",
+                       Address(),
+                       "--cert",
+                       Dir() + "/" + pki + "/la/" + la + ".pem",
+                       "--key",
+                       Dir() + "/" + pki + "/la/" + la + ".key",
+                       "--ca",
+                       Dir() + "/" + pki + "/ca.pem"});
   }
 
   static std::shared_ptr<grpc::Channel> Channel(const std::string& cert_path,
@@ -117,15 +157,15 @@ class RoundTest : public ::testing::Test {
     return grpc::CreateChannel(Address(), grpc::SslCredentials(opts));
   }
 
-  // A well-formed protected grid for `la_code`, built with the node's own code.
+  // A well-formed protected grid for `la_code` under the shipped policy, built with the
+  // node's own code.
   static v1::SubmitRequest Request(const std::string& la_code) {
     crypto::testing::DeterministicRandomSource rng(11);
     std::vector<int64_t> exact(catalogue::GridCells().size(), 50);
-    auto grid = node::ProtectGrid(exact, node::PrivacyBudget{}, policy::kDefaultDisclosureRule,
-                                  rng);
-    EXPECT_TRUE(grid.ok());
-    auto req = node::BuildSubmitRequest(la_code, kYear, *grid);
-    EXPECT_TRUE(req.ok());
+    auto grid = node::ProtectGrid(exact, Policy(), rng);
+    EXPECT_TRUE(grid.ok()) << grid.status();
+    auto req = node::BuildSubmitRequest(la_code, kYear, Policy(), *grid);
+    EXPECT_TRUE(req.ok()) << req.status();
     return *req;
   }
 
@@ -138,23 +178,73 @@ class RoundTest : public ::testing::Test {
     return stub->Submit(&ctx, req, &resp);
   }
 
-  static grpc::Status RawRelease(std::shared_ptr<grpc::Channel> channel,
-                                 v1::ReleaseResponse* resp) {
+  static grpc::Status RawRelease(std::shared_ptr<grpc::Channel> channel, v1::ReleaseResponse* resp,
+                                 const std::vector<v1::GeographicLevel>& levels = {}) {
     auto stub = v1::Coordinator::NewStub(channel);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::ReleaseRequest req;
     req.set_year(kYear);
+    for (v1::GeographicLevel l : levels) req.add_levels(l);
     return stub->Release(&ctx, req, resp);
   }
 
+  // A channel authenticated as recipient CLASS-NAME of `ringfence pki init`.
+  static std::shared_ptr<grpc::Channel> RecipientChannel(const std::string& class_and_name) {
+    return Channel(Dir() + "/pki/recipients/" + class_and_name + ".pem",
+                   Dir() + "/pki/recipients/" + class_and_name + ".key");
+  }
+  static std::shared_ptr<grpc::Channel> LaChannel(const std::string& la) {
+    return Channel(Dir() + "/pki/la/" + la + ".pem", Dir() + "/pki/la/" + la + ".key");
+  }
+
+  // `ringfence release` with the certificate at PREFIX.pem/.key; the CSV goes to `out`.
+  static RunResult ReleaseCommand(const std::string& prefix, const std::string& out,
+                                  const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {BinaryPath("ringfence"),
+                                     "release",
+                                     "--coordinator",
+                                     Address(),
+                                     "--cert",
+                                     prefix + ".pem",
+                                     "--key",
+                                     prefix + ".key",
+                                     "--ca",
+                                     Dir() + "/pki/ca.pem",
+                                     "--year",
+                                     absl::StrCat(kYear),
+                                     "--out",
+                                     out};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunCommand(argv);
+  }
+
+  // The three LAs' round, once per suite (the first test to need it submits).
+  static void SubmitRound() {
+    for (const std::string& la : kLas) {
+      RunResult r = Submit(la);
+      ASSERT_EQ(r.exit_code, 0) << la << ": " << r.err;
+      EXPECT_THAT(r.out, HasSubstr("receipt"));
+    }
+    round_submitted_ = true;
+  }
+  static void EnsureRoundSubmitted() {
+    if (!round_submitted_) SubmitRound();
+  }
+
+  static const policy::Policy& Policy() { return *policy_; }
+
   static std::string* dir_;
   static std::string* address_;
+  static policy::Policy* policy_;
+  static bool round_submitted_;
   static testing::BackgroundProcess* coordinator_;
 };
 
 std::string* RoundTest::dir_ = nullptr;
 std::string* RoundTest::address_ = nullptr;
+policy::Policy* RoundTest::policy_ = nullptr;
+bool RoundTest::round_submitted_ = false;
 testing::BackgroundProcess* RoundTest::coordinator_ = nullptr;
 
 // The exact total of `la` from the node's own local preview.
@@ -175,13 +265,9 @@ int64_t ExactTotal(const std::string& dir, const std::string& la) {
 }
 
 TEST_F(RoundTest, FullRoundForThreeLasReleasesRegionalAndEnglandTotals) {
+  if (!round_submitted_) SubmitRound();
   int64_t exact_sum = 0;
-  for (const std::string& la : kLas) {
-    RunResult r = Submit(la);
-    ASSERT_EQ(r.exit_code, 0) << la << ": " << r.err;
-    EXPECT_THAT(r.out, HasSubstr("receipt"));
-    exact_sum += ExactTotal(Dir(), la);
-  }
+  for (const std::string& la : kLas) exact_sum += ExactTotal(Dir(), la);
   ASSERT_GT(exact_sum, 100);
 
   const std::string csv_path = Dir() + "/release.csv";
@@ -243,10 +329,13 @@ TEST_F(RoundTest, FullRoundForThreeLasReleasesRegionalAndEnglandTotals) {
     }
   }
   ASSERT_TRUE(reader.status().ok()) << reader.status();
-  // Rows of the cla indicator that the release carries (sensitive breakdowns are withheld).
+  // Rows of the cla indicator that a DfE analyst receives: under the shipped policy, every
+  // cla cell at every level, nationality and the other sensitive breakdowns included.
   int cells_per_geography = 0;
   for (const catalogue::CellKey& key : catalogue::GridCells()) {
-    if (key.indicator == "cla" && !catalogue::FindBreakdown(key.breakdown)->sensitive) {
+    if (key.indicator == "cla" &&
+        policy::Receives(Policy(), "dfe_analyst", key.indicator, key.breakdown,
+                         policy::GeoLevel::kLocalAuthority)) {
       ++cells_per_geography;
     }
   }
@@ -330,16 +419,217 @@ TEST_F(RoundTest, LaCertificateCannotSubmitForAnotherLa) {
   EXPECT_THAT(s.error_message(), HasSubstr(kLas[1]));
 }
 
-TEST_F(RoundTest, RecipientCannotSubmitAndLaCannotRelease) {
-  grpc::Status s = RawSubmit(Channel(Dir() + "/pki/recipients/public-web.pem",
-                                     Dir() + "/pki/recipients/public-web.key"),
-                             Request(kLas[0]));
+TEST_F(RoundTest, RecipientCannotSubmit) {
+  grpc::Status s = RawSubmit(RecipientChannel("public-web"), Request(kLas[0]));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+}
+
+// --- The firewall over mTLS: each certificate gets what the policy grants its class ---------
+
+policy::GeoLevel LevelOf(const v1::ReleasedCell& c) {
+  switch (c.level()) {
+    case v1::NATIONAL:
+      return policy::GeoLevel::kNational;
+    case v1::REGIONAL:
+      return policy::GeoLevel::kRegional;
+    default:
+      return policy::GeoLevel::kLocalAuthority;
+  }
+}
+
+// "level|region|la|indicator/breakdown/group": one released cell's identity, for set
+// comparisons.
+std::string CellId(const v1::ReleasedCell& c) {
+  return absl::StrCat(c.level(), "|", c.region_code(), "|", c.la_code(), "|", c.key().indicator(),
+                      "/", c.key().breakdown(), "/", c.key().group());
+}
+
+bool SensitiveBreakdown(const std::string& breakdown) {
+  return breakdown == "nationality" || breakdown == "immigration_status" || breakdown == "nrpf";
+}
+
+TEST_F(RoundTest, DfeAnalystReceivesEveryCellNationalityIncluded) {
+  EnsureRoundSubmitted();
+  v1::ReleaseResponse release;
+  grpc::Status s = RawRelease(RecipientChannel("dfe_analyst-analyst1"), &release);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(release.recipient_class(), "dfe_analyst");
+  EXPECT_EQ(release.policy_digest(), Policy().digest);
+  // England, three regions, three LAs: every cell the policy sends, at each.
+  EXPECT_EQ(static_cast<size_t>(release.cells_size()), 7 * policy::SendableCells(Policy()).size());
+  std::map<int, int> nationality_by_level;
+  for (const v1::ReleasedCell& c : release.cells()) {
+    if (c.key().breakdown() == "nationality") ++nationality_by_level[c.level()];
+  }
+  EXPECT_GT(nationality_by_level[v1::NATIONAL], 0);
+  EXPECT_EQ(nationality_by_level[v1::REGIONAL], 3 * nationality_by_level[v1::NATIONAL]);
+  EXPECT_EQ(nationality_by_level[v1::LOCAL_AUTHORITY], 3 * nationality_by_level[v1::NATIONAL]);
+}
+
+TEST_F(RoundTest, EnforcementReceivesExactlyWhatThePolicyAllowsAndNothingSensitive) {
+  EnsureRoundSubmitted();
+  // Everything, as the class that receives everything sees it.
+  v1::ReleaseResponse all;
+  ASSERT_TRUE(RawRelease(RecipientChannel("dfe_analyst-analyst1"), &all).ok());
+  std::set<std::string> want;
+  for (const v1::ReleasedCell& c : all.cells()) {
+    if (policy::Receives(Policy(), policy::kEnforcementClass, c.key().indicator(),
+                         c.key().breakdown(), LevelOf(c))) {
+      want.insert(CellId(c));
+    }
+  }
+  ASSERT_FALSE(want.empty());
+
+  v1::ReleaseResponse got;
+  grpc::Status s = RawRelease(RecipientChannel("home_office_enforcement-enforcement1"), &got);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(got.recipient_class(), policy::kEnforcementClass);
+  EXPECT_EQ(got.policy_digest(), Policy().digest);
+  std::set<std::string> have;
+  for (const v1::ReleasedCell& c : got.cells()) {
+    EXPECT_FALSE(SensitiveBreakdown(c.key().breakdown())) << CellId(c);
+    EXPECT_FALSE(policy::IsTainted(Policy(), c.key().indicator(), c.key().breakdown()))
+        << CellId(c);
+    have.insert(CellId(c));
+  }
+  EXPECT_EQ(have.size(), static_cast<size_t>(got.cells_size()));
+  EXPECT_EQ(have, want);
+
+  // And through `ringfence release`: a CSV with no row of a sensitive breakdown.
+  const std::string csv_path = Dir() + "/enforcement.csv";
+  RunResult r =
+      ReleaseCommand(Dir() + "/pki/recipients/home_office_enforcement-enforcement1", csv_path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("class home_office_enforcement"));
+  base::CsvReader reader(ReadFileOrEmpty(csv_path), "enforcement.csv");
+  base::CsvRow row;
+  ASSERT_TRUE(reader.Next(&row));  // header
+  int rows = 0;
+  while (reader.Next(&row)) {
+    ++rows;
+    EXPECT_FALSE(SensitiveBreakdown(std::string(row.fields[9]))) << row.fields[9];
+  }
+  EXPECT_GT(rows, 0);
+  // The coordinator logged the release with the class and per-level counts.
+  EXPECT_THAT(ReadFileOrEmpty(Dir() + "/coordinator.log"),
+              HasSubstr("peer=urn:ringfence:recipient:home_office_enforcement:enforcement1 "
+                        "outcome=OK"));
+}
+
+TEST_F(RoundTest, ARecipientOfOneClassCannotReadAsAnother) {
+  EnsureRoundSubmitted();
+  // The class comes from the certificate only: there is no field to claim another, and a
+  // class the policy does not know gets nothing.
   v1::ReleaseResponse resp;
-  s = RawRelease(Channel(Dir() + "/pki/la/" + kLas[0] + ".pem",
-                         Dir() + "/pki/la/" + kLas[0] + ".key"),
-                 &resp);
+  grpc::Status s = RawRelease(Channel(Dir() + "/someclass.pem", Dir() + "/someclass.key"), &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("someclass"));
+  EXPECT_EQ(resp.cells_size(), 0);
+  const std::string csv_path = Dir() + "/someclass.csv";
+  RunResult r = ReleaseCommand(Dir() + "/someclass", csv_path);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_TRUE(ReadFileOrEmpty(csv_path).empty()) << "a refused release wrote a file";
+  EXPECT_THAT(ReadFileOrEmpty(Dir() + "/coordinator.log"),
+              HasSubstr("peer=urn:ringfence:recipient:someclass:mallory "
+                        "outcome=PERMISSION_DENIED"));
+
+  // A public reader does not see what an analyst sees.
+  v1::ReleaseResponse pub;
+  ASSERT_TRUE(RawRelease(RecipientChannel("public-web"), &pub).ok());
+  EXPECT_EQ(pub.recipient_class(), "public");
+  for (const v1::ReleasedCell& c : pub.cells()) {
+    EXPECT_FALSE(SensitiveBreakdown(c.key().breakdown())) << CellId(c);
+  }
+}
+
+TEST_F(RoundTest, AnLaReadsItsOwnLaRowsAndNoOtherLas) {
+  EnsureRoundSubmitted();
+  v1::ReleaseResponse got;
+  grpc::Status s = RawRelease(LaChannel(kLas[0]), &got);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(got.recipient_class(), policy::kLaOwnClass);
+  std::map<int, int> per_level;
+  for (const v1::ReleasedCell& c : got.cells()) {
+    ++per_level[c.level()];
+    if (c.level() == v1::LOCAL_AUTHORITY) {
+      EXPECT_EQ(c.la_code(), kLas[0]) << "an LA read another LA's row: " << CellId(c);
+    }
+    EXPECT_TRUE(policy::Receives(Policy(), policy::kLaOwnClass, c.key().indicator(),
+                                 c.key().breakdown(), LevelOf(c)));
+  }
+  // Its own grid whole (migrant children included), and England and every region.
+  const int sent = static_cast<int>(policy::SendableCells(Policy()).size());
+  EXPECT_EQ(per_level[v1::LOCAL_AUTHORITY], sent);
+  EXPECT_EQ(per_level[v1::NATIONAL], sent);
+  EXPECT_EQ(per_level[v1::REGIONAL], 3 * sent);
+
+  // `ringfence release --level la` with the LA's certificate: only its own rows.
+  const std::string csv_path = Dir() + "/own.csv";
+  RunResult r = ReleaseCommand(Dir() + "/pki/la/" + kLas[1], csv_path, {"--level", "la"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("class la_own"));
+  base::CsvReader reader(ReadFileOrEmpty(csv_path), "own.csv");
+  base::CsvRow row;
+  ASSERT_TRUE(reader.Next(&row));
+  int rows = 0;
+  while (reader.Next(&row)) {
+    ++rows;
+    EXPECT_EQ(row.fields[2], "Local authority");
+    EXPECT_EQ(row.fields[7], kLas[1]);
+  }
+  EXPECT_GT(rows, 0);
+}
+
+TEST_F(RoundTest, TheCoordinatorRefusesToStartWithoutAPolicyThatPassesTheCheck) {
+  // The shipped policy with the enforcement grant widened to nationality: it leaks.
+  const std::string leaky = absl::StrReplaceAll(
+      policy::testing::ShippedPolicyText(),
+      {{"indicators: \"cla\"\n    breakdowns: \"total\"\n    levels: NATIONAL",
+        "indicators: \"cla\"\n    breakdowns: \"nationality\"\n    levels: NATIONAL"}});
+  ASSERT_NE(leaky, policy::testing::ShippedPolicyText());
+  ASSERT_TRUE(base::WriteFileAtomically(Dir() + "/leaky.textproto", leaky).ok());
+  auto start = [&](const std::vector<std::string>& policy_flag) {
+    std::vector<std::string> argv = {BinaryPath("ringfence-coordinator"),
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--cert",
+                                     Dir() + "/pki/coordinator.pem",
+                                     "--key",
+                                     Dir() + "/pki/coordinator.key",
+                                     "--ca",
+                                     Dir() + "/pki/ca.pem",
+                                     "--db",
+                                     Dir() + "/refused.db"};
+    argv.insert(argv.end(), policy_flag.begin(), policy_flag.end());
+    return RunCommand(argv, 30);
+  };
+  RunResult r = start({"--policy", Dir() + "/leaky.textproto"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("refusing to start"));
+  EXPECT_THAT(r.err, HasSubstr("enforcement-receives-tainted"));
+  r = start({"--policy", Dir() + "/no-such-policy.textproto"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no-such-policy.textproto"));
+  r = start({});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--policy"));
+  EXPECT_TRUE(ReadFileOrEmpty(Dir() + "/refused.db").empty()) << "a refused start opened the db";
+}
+
+TEST_F(RoundTest, ANodeUnderAnotherPolicyIsRefusedAndNothingIsStored) {
+  RunResult r = Submit(kOtherPolicyLa, "pki", Dir() + "/other-policy.textproto");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(r.err, HasSubstr(Policy().digest.substr(0, 12)));
+  EXPECT_THAT(ReadFileOrEmpty(Dir() + "/coordinator.log"),
+              HasSubstr(absl::StrCat("peer=urn:ringfence:la:", kOtherPolicyLa,
+                                     " outcome=FAILED_PRECONDITION")));
+  v1::ReleaseResponse resp;
+  grpc::Status s = RawRelease(RecipientChannel("dfe_analyst-analyst1"), &resp);
+  ASSERT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND) << s.error_message();
+  for (const auto& la : resp.la_codes()) EXPECT_NE(la, kOtherPolicyLa);
+  for (const v1::ReleasedCell& c : resp.cells()) EXPECT_NE(c.la_code(), kOtherPolicyLa);
 }
 
 }  // namespace

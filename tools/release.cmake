@@ -11,4 +11,5 @@ ringfence_cc_library(NAME tools_release_command SRCS release_command.cc HDRS com
        gRPC::grpc++)
 ringfence_cc_test(NAME tools_release_command_test SRCS release_command_test.cc
   DEPS tools_release_command coordinator_service coordinator_store coordinator_proto_util
-       coordinator_testing_test_pki base_csv base_testing_status_matchers gRPC::grpc++)
+       coordinator_testing_test_pki coordinator_testing_submissions policy_policy base_csv
+       base_testing_status_matchers gRPC::grpc++)

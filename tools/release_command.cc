@@ -1,18 +1,25 @@
 // `ringfence release`: fetches the released table of one collection year from
 // the coordinator over mutual TLS and writes it as EES-layout CSV
-// (tools/release_csv.h).
+// (tools/release_csv.h), optionally for some geographic levels only.
 //
-// Security: the caller authenticates with its recipient certificate; the
-// coordinator decides what that certificate may see. The key file is read here
-// (a binary's command layer) and the in-memory copy is cleared once gRPC has
-// its own. Every call has a deadline.
+// Security: the caller authenticates with its certificate: a recipient's
+// (urn:ringfence:recipient:CLASS:NAME) or an LA's (class la_own, which at LA
+// level sees its own LA only). The coordinator decides, by the policy and the
+// certificate, what that caller may see; nothing here can widen it (--level
+// only narrows). The key file is read here (a binary's command layer) and the
+// in-memory copy is cleared once gRPC has its own. Every call has a deadline.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "base/cli.h"
 #include "base/csv.h"
 #include "base/grpc_status.h"
@@ -35,23 +42,84 @@ base::CommandSpec ReleaseSpec() {
   return {
       "ringfence release --coordinator HOST:PORT --cert FILE --key FILE --ca "
       "FILE --year YYYY "
-      "--out FILE.csv [--timeout-seconds N]",
+      "--out FILE.csv [--level national|regional|la]... [--timeout-seconds N]",
       "Fetches the released table for a collection year from the coordinator, "
-      "authenticating "
-      "with a recipient certificate, and writes it as tidy CSV in the DfE "
-      "Explore Education "
-      "Statistics layout (c = suppressed, z = not applicable, x = not released "
-      "to you), with each value's noise SD and 95% interval half-width from noise "
-      "and rounding (columns IND_noise_sd, IND_ci95_half_width).",
+      "authenticating with a recipient certificate (you receive what the "
+      "coordinator's policy grants your class) or an LA certificate (class "
+      "la_own: your own LA's rows, and the regional and national rows the "
+      "policy grants), and writes it as tidy CSV in the DfE Explore Education "
+      "Statistics layout (c = suppressed, z = not applicable, x = withheld from "
+      "you by the policy), with each value's noise SD and 95% interval half-width "
+      "from noise and rounding (columns IND_noise_sd, IND_ci95_half_width).",
       {
           {"coordinator", "HOST:PORT", "coordinator address", true, ""},
-          {"cert", "FILE", "recipient certificate (PEM)", true, ""},
-          {"key", "FILE", "recipient private key (PEM)", true, ""},
+          {"cert", "FILE", "recipient or LA certificate (PEM)", true, ""},
+          {"key", "FILE", "its private key (PEM)", true, ""},
           {"ca", "FILE", "CA certificate the coordinator's certificate chains to (PEM)", true, ""},
           {"year", "YYYY", "collection year (the year ending 31 March YYYY)", true, ""},
           {"out", "FILE.csv", "CSV file to write (replaced atomically)", true, ""},
+          {"level", "LEVEL",
+           "only these geographic levels: national, regional, la; repeat the flag or give a "
+           "comma list (default: every level you may receive)",
+           false, ""},
           {"timeout-seconds", "N", "deadline for the call", false, "30"},
       }};
+}
+
+// base::ParseFlags refuses a repeated flag, but --level may be given several
+// times: its occurrences are merged into one comma list first. Other flags'
+// values are skipped as the parser would, so a value that looks like --level
+// stays a value.
+std::vector<std::string> MergeLevelFlags(const base::CommandSpec& spec,
+                                         const std::vector<std::string>& args) {
+  std::vector<std::string> out, levels;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (absl::StartsWith(a, "--level=")) {
+      levels.push_back(a.substr(8));
+      continue;
+    }
+    if (a == "--level" && i + 1 < args.size()) {
+      levels.push_back(args[++i]);
+      continue;
+    }
+    out.push_back(a);
+    if (absl::StartsWith(a, "--") && a.find('=') == std::string::npos) {
+      for (const base::FlagSpec& f : spec.flags) {
+        if (a.substr(2) == f.name && !f.value_name.empty() && i + 1 < args.size()) {
+          out.push_back(args[++i]);
+          break;
+        }
+      }
+    }
+  }
+  if (!levels.empty()) {
+    out.push_back("--level");
+    out.push_back(absl::StrJoin(levels, ","));
+  }
+  return out;
+}
+
+// "national,la" -> {NATIONAL, LOCAL_AUTHORITY}. INVALID_ARGUMENT naming the bad item.
+absl::StatusOr<std::vector<ringfence::v1::GeographicLevel>> ParseLevels(absl::string_view text) {
+  std::vector<ringfence::v1::GeographicLevel> out;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    const std::string lower = absl::AsciiStrToLower(item);
+    ringfence::v1::GeographicLevel level;
+    if (lower == "national") {
+      level = ringfence::v1::NATIONAL;
+    } else if (lower == "regional") {
+      level = ringfence::v1::REGIONAL;
+    } else if (lower == "la") {
+      level = ringfence::v1::LOCAL_AUTHORITY;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--level: '", item, "' is not national, regional or la"));
+    }
+    if (std::find(out.begin(), out.end(), level) == out.end()) out.push_back(level);
+  }
+  return out;
 }
 
 int Fail(int code, absl::string_view message) {
@@ -64,8 +132,18 @@ int Fail(int code, absl::string_view message) {
 int RunReleaseCommand(const std::vector<std::string>& args) {
   const base::CommandSpec spec = ReleaseSpec();
   base::ParsedFlags parsed;
-  if (auto rc = base::ParseFlagsOrExit("ringfence release", spec, args, &parsed)) return *rc;
+  if (auto rc =
+          base::ParseFlagsOrExit("ringfence release", spec, MergeLevelFlags(spec, args), &parsed)) {
+    return *rc;
+  }
   const base::ParsedFlags* flags = &parsed;
+  std::vector<ringfence::v1::GeographicLevel> levels;
+  if (flags->Has("level")) {
+    absl::StatusOr<std::vector<ringfence::v1::GeographicLevel>> l =
+        ParseLevels(flags->Get("level"));
+    if (!l.ok()) return Fail(2, l.status().message());
+    levels = *std::move(l);
+  }
   absl::StatusOr<int64_t> year = flags->GetInt("year", 1900, 9999);
   if (!year.ok()) return Fail(2, year.status().message());
   absl::StatusOr<int64_t> timeout = flags->GetInt("timeout-seconds", 1, 3600);
@@ -88,6 +166,7 @@ int RunReleaseCommand(const std::vector<std::string>& args) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(*timeout));
   ringfence::v1::ReleaseRequest request;
   request.set_year(static_cast<int>(*year));
+  for (ringfence::v1::GeographicLevel level : levels) request.add_levels(level);
   ringfence::v1::ReleaseResponse response;
   const grpc::Status rpc = stub->Release(&context, request, &response);
   if (!rpc.ok()) {
@@ -106,6 +185,13 @@ int RunReleaseCommand(const std::vector<std::string>& args) {
   if (response.year() != *year) {
     return Fail(1, absl::StrCat("the coordinator answered with year ", response.year(),
                                 " for a request for ", *year));
+  }
+  // The coordinator honours --level; a cell of another level means a broken peer.
+  for (const ringfence::v1::ReleasedCell& cell : response.cells()) {
+    if (!levels.empty() && std::find(levels.begin(), levels.end(), cell.level()) == levels.end()) {
+      return Fail(1, absl::StrCat("the coordinator sent a cell of a level that was not asked for (",
+                                  ringfence::v1::GeographicLevel_Name(cell.level()), ")"));
+    }
   }
   absl::StatusOr<ReleaseCsv> csv = FormatReleaseCsv(response);
   if (!csv.ok()) {

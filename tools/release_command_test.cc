@@ -18,6 +18,7 @@
 #include "coordinator/proto_util.h"
 #include "coordinator/service.h"
 #include "coordinator/store.h"
+#include "coordinator/testing/submissions.h"
 #include "coordinator/testing/test_pki.h"
 #include "crypto/identity.h"
 #include "crypto/tls_credentials.h"
@@ -26,33 +27,40 @@
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "policy/disclosure.h"
+#include "policy/firewall.h"
+#include "policy/policy.h"
 #include "tools/commands.h"
 
 namespace ringfence::tools {
 namespace {
 
 using ::ringfence::testing::IsOk;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr char kGateshead[] = "E08000037";
 constexpr char kWestminster[] = "E09000033";
 
+// The shipped policy: every cell of the grid is sent; both rules {10, 5}.
+const policy::Policy& Shipped() {
+  static const policy::Policy* const kPolicy = [] {
+    absl::StatusOr<policy::Policy> p = coordinator::testing::ShippedPolicy();
+    if (!p.ok()) ADD_FAILURE() << p.status();
+    return new policy::Policy(p.ok() ? *std::move(p) : policy::Policy());
+  }();
+  return *kPolicy;
+}
+
 ringfence::v1::SubmitRequest MakeRequest(const std::string& la, int64_t base) {
-  coordinator::Submission s;
-  s.la_code = la;
-  s.year = 2025;
-  s.catalogue_version = catalogue::kCatalogueVersion;
-  s.noise.mechanism = coordinator::NoiseMechanism::kDiscreteGaussian;
-  s.noise.variance = {9, 2};
-  s.noise.rho = {1, 4};
-  s.rule = policy::kDefaultDisclosureRule;
+  std::vector<int64_t> noisy;
   int64_t v = base;
-  for (const catalogue::CellKey& k : catalogue::GridCells()) {
-    s.cells.push_back({k, v, policy::ApplyDisclosureRule(s.rule, v)});
-    v += 11;
+  for (size_t i = 0; i < coordinator::testing::SentCells(Shipped()).size(); ++i, v += 11) {
+    noisy.push_back(v);
   }
-  return coordinator::SubmissionToProto(s);
+  return coordinator::SubmissionToProto(
+      coordinator::testing::MakeSubmission(Shipped(), la, 2025, noisy, {9, 2}));
 }
 
 class ReleaseCommandTest : public ::testing::Test {
@@ -66,13 +74,15 @@ class ReleaseCommandTest : public ::testing::Test {
     pki_ = std::make_unique<coordinator::testing::TestPki>(*std::move(pki));
     ASSERT_THAT(base::WriteFileAtomically(Path("ca.pem"), pki_->ca().cert_pem), IsOk());
     WriteClient("recipient", crypto::RecipientUri("dfe_analyst", "alice"));
+    WriteClient("enforcement", crypto::RecipientUri("home_office_enforcement", "eve"));
+    WriteClient("unknown", crypto::RecipientUri("someclass", "mallory"));
     WriteClient("la", crypto::LaUri(kWestminster));
 
     absl::StatusOr<std::unique_ptr<coordinator::SubmissionStore>> store =
         coordinator::SubmissionStore::Open(Path("coordinator.db"));
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    service_ = std::make_unique<coordinator::CoordinatorServiceImpl>(store_.get(),
+    service_ = std::make_unique<coordinator::CoordinatorServiceImpl>(store_.get(), Shipped(),
                                                                      [](absl::string_view) {});
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", crypto::MakeServerCredentials(pki_->server()), &port_);
@@ -87,8 +97,9 @@ class ReleaseCommandTest : public ::testing::Test {
     service_.reset();
     store_.reset();
     for (const char* f :
-         {"ca.pem", "recipient.pem", "recipient.key", "la.pem", "la.key", "coordinator.db",
-          "coordinator.db-wal", "coordinator.db-shm", "out.csv"}) {
+         {"ca.pem", "recipient.pem", "recipient.key", "enforcement.pem", "enforcement.key",
+          "unknown.pem", "unknown.key", "la.pem", "la.key", "coordinator.db", "coordinator.db-wal",
+          "coordinator.db-shm", "out.csv"}) {
       ::unlink(Path(f).c_str());
     }
     ::rmdir(dir_.c_str());
@@ -143,18 +154,17 @@ TEST_F(ReleaseCommandTest, WritesTheReleaseAsCsvAndPrintsASummary) {
   const int rc = RunReleaseCommand(Args("recipient"));
   const std::string out = ::testing::internal::GetCapturedStdout();
   ASSERT_EQ(rc, 0);
-  // One CSV row per geography x (breakdown, group) that a recipient receives: the catalogue's
-  // distinct non-sensitive (breakdown, group) pairs (sensitive ones are withheld).
+  // One CSV row per geography x (breakdown, group) that a DfE analyst receives: under the
+  // shipped policy, every distinct (breakdown, group) of the catalogue, nationality included.
   std::set<std::pair<std::string, std::string>> row_keys;
   for (const catalogue::CellKey& key : catalogue::GridCells()) {
-    if (!catalogue::FindBreakdown(key.breakdown)->sensitive) {
-      row_keys.emplace(key.breakdown, key.group);
-    }
+    row_keys.emplace(key.breakdown, key.group);
   }
   const size_t per_geography = row_keys.size();
   // 1001 + 2002 = 3003 -> 3005; variance 9/2 + 9/2 = 9, SD 3.0.
   EXPECT_EQ(out, absl::StrCat("release 2025: 2 LAs, ", 5 * per_geography, " rows written to ",
-                              Path("out.csv"), "; England cla 3005 (noise SD 3.0)\n"));
+                              Path("out.csv"), "; England cla 3005 (noise SD 3.0); class ",
+                              "dfe_analyst, policy ", Shipped().digest.substr(0, 12), "\n"));
   std::string csv;
   ASSERT_THAT(base::ReadFileToString(Path("out.csv"), &csv), IsOk());
   std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
@@ -192,10 +202,96 @@ TEST_F(ReleaseCommandTest, WritesTheReleaseAsCsvAndPrintsASummary) {
   EXPECT_EQ(field(1 + per_geography, "cla_ci95_half_width"), "6.658");
 }
 
-TEST_F(ReleaseCommandTest, AnLaCertificateIsRefusedAndNothingIsWritten) {
+// The CSV's data lines.
+std::vector<std::string> DataLines(const std::string& csv) {
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  if (!lines.empty()) lines.erase(lines.begin());
+  return lines;
+}
+
+TEST_F(ReleaseCommandTest, AnLaCertificateReadsItsOwnLaRowsAndNoOtherLas) {
   Store(MakeRequest(kWestminster, 1001));
-  EXPECT_EQ(RunReleaseCommand(Args("la")), 1);
+  Store(MakeRequest(kGateshead, 2002));
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(RunReleaseCommand(Args("la")), 0);
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(), HasSubstr("; class la_own, policy "));
+  std::string csv;
+  ASSERT_THAT(base::ReadFileToString(Path("out.csv"), &csv), IsOk());
+  int own = 0, national = 0, regional = 0;
+  for (const std::string& line : DataLines(csv)) {
+    EXPECT_THAT(line, Not(HasSubstr(kGateshead))) << "an LA read another LA's row";
+    own += line.find(",Local authority,") != std::string::npos;
+    national += line.find(",National,") != std::string::npos;
+    regional += line.find(",Regional,") != std::string::npos;
+  }
+  EXPECT_GT(own, 0);
+  EXPECT_EQ(own, national);           // Westminster, as many rows as England
+  EXPECT_EQ(regional, 2 * national);  // London and the North East
+}
+
+TEST_F(ReleaseCommandTest, AnEnforcementCertificateGetsNoSensitiveBreakdown) {
+  Store(MakeRequest(kWestminster, 1001));
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(RunReleaseCommand(Args("enforcement")), 0);
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(),
+              HasSubstr("; class home_office_enforcement, policy "));
+  std::string csv;
+  ASSERT_THAT(base::ReadFileToString(Path("out.csv"), &csv), IsOk());
+  const std::vector<std::string> lines = DataLines(csv);
+  ASSERT_FALSE(lines.empty());
+  for (const std::string& line : lines) {
+    for (const char* sensitive : {",nationality,", ",immigration_status,", ",nrpf,"}) {
+      EXPECT_THAT(line, Not(HasSubstr(sensitive)));
+    }
+  }
+}
+
+TEST_F(ReleaseCommandTest, AnUnknownClassGetsNothingAndNothingIsWritten) {
+  Store(MakeRequest(kWestminster, 1001));
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunReleaseCommand(Args("unknown")), 1);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              AllOf(HasSubstr("PERMISSION_DENIED"), HasSubstr("'someclass'")));
   EXPECT_NE(::access(Path("out.csv").c_str(), F_OK), 0);
+}
+
+TEST_F(ReleaseCommandTest, LevelsMayBeRepeatedOrListedAndNarrowTheCsv) {
+  Store(MakeRequest(kWestminster, 1001));
+  Store(MakeRequest(kGateshead, 2002));
+  auto levels_in = [&]() {
+    std::string csv;
+    EXPECT_THAT(base::ReadFileToString(Path("out.csv"), &csv), IsOk());
+    std::set<std::string> seen;
+    for (const std::string& line : DataLines(csv)) {
+      const std::vector<std::string> fields = absl::StrSplit(line, ',');
+      seen.insert(fields.at(2));
+    }
+    return seen;
+  };
+  std::vector<std::string> args = Args("recipient");
+  args.insert(args.end(), {"--level", "national", "--level=la"});
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(RunReleaseCommand(args), 0);
+  ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(levels_in(), (std::set<std::string>{"National", "Local authority"}));
+
+  args = Args("recipient");
+  args.insert(args.end(), {"--level", "regional"});
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(RunReleaseCommand(args), 0);
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(), HasSubstr("England cla not in release"));
+  EXPECT_EQ(levels_in(), (std::set<std::string>{"Regional"}));
+
+  args = Args("recipient");
+  args.insert(args.end(), {"--level", "national, regional"});
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(RunReleaseCommand(args), 0);
+  ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(levels_in(), (std::set<std::string>{"National", "Regional"}));
+
+  args = Args("recipient");
+  args.insert(args.end(), {"--level", "county"});
+  EXPECT_EQ(RunReleaseCommand(args), 2);
 }
 
 TEST_F(ReleaseCommandTest, AYearWithNothingSubmittedFails) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -251,10 +252,16 @@ std::string SummariseRelease(const v1::ReleaseResponse& release, int rows,
     }
     break;
   }
+  std::string filtered;
+  if (!release.recipient_class().empty()) {
+    // Both come from the peer: escaped, so they cannot forge terminal output.
+    filtered = absl::StrCat("; class ", absl::CEscape(release.recipient_class()), ", policy ",
+                            absl::CEscape(release.policy_digest().substr(0, 12)));
+  }
   return absl::StrCat("release ", release.year(), ": ", release.la_codes_size(),
                       release.la_codes_size() == 1 ? " LA, " : " LAs, ", rows,
                       rows == 1 ? " row" : " rows", " written to ", out_path, "; England cla ",
-                      england);
+                      england, filtered);
 }
 
 }  // namespace ringfence::tools

@@ -22,7 +22,14 @@
 // columns blank above LA level. Cell symbols follow the EES conventions: `c`
 // for a suppressed value, `z` where the indicator has no such breakdown (not
 // applicable), `x` where the indicator has the breakdown but the release does
-// not include the cell (withheld from this recipient). Rows keep the release's
+// not include the cell: withheld from this recipient by the coordinator's
+// policy (its class is not granted that indicator x breakdown at that level,
+// or no class is and no node sends it). The coordinator sends only what the
+// recipient's class may receive, so the CSV holds exactly the cells that came
+// back: a geography x breakdown x group with no released cell has no row at
+// all (e.g. no nationality rows for a class that receives none, no LA rows for
+// a class granted no LA level or for --level national), and within a row the
+// cells not released are `x`. Rows keep the release's
 // order of geographies, and within a geography the first-appearance order of
 // breakdown x group (the coordinator sends catalogue order). Fields containing
 // a comma, quote or line break are quoted (RFC 4180; "Bristol, City of").
@@ -57,8 +64,11 @@ struct ReleaseCsv {
 absl::StatusOr<ReleaseCsv> FormatReleaseCsv(const ringfence::v1::ReleaseResponse& release);
 
 // One line for the terminal, e.g. "release 2025: 3 LAs, 54 rows written to
-// out.csv; England cla 670205 (noise SD 3.7)". The England figure is the
-// national cla/total/total cell: `c` if suppressed, "not in release" if absent.
+// out.csv; England cla 670205 (noise SD 3.7); class dfe_analyst, policy
+// 3fa4c2d1e9b0". The England figure is the national cla/total/total cell: `c`
+// if suppressed, "not in release" if absent (e.g. not granted, or not asked
+// for with --level). The class and the policy digest's first 12 characters
+// are what the coordinator filtered by (omitted when it did not say).
 std::string SummariseRelease(const ringfence::v1::ReleaseResponse& release, int rows,
                              absl::string_view out_path);
 

@@ -60,6 +60,7 @@ std::string UncertaintyFor(absl::string_view values) {
 using ::ringfence::testing::IsOk;
 using ::ringfence::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 v1::ReleasedCell* Add(v1::ReleaseResponse* r, v1::GeographicLevel level,
                       const std::string& indicator, const std::string& breakdown,
@@ -260,6 +261,36 @@ TEST(FormatReleaseCsvTest, RefusesMalformedReleases) {
   v1::ReleaseResponse empty_group;
   Add(&empty_group, v1::NATIONAL, "cla", "total", "", 1);
   EXPECT_THAT(FormatReleaseCsv(empty_group), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(FormatReleaseCsvTest, WritesOnlyTheCellsThatCameBackAndMarksTheWithheldOnesX) {
+  // What a class that receives no nationality breakdown and only some indicators gets: no
+  // nationality rows at all, and `x` for each indicator withheld from an existing row.
+  v1::ReleaseResponse r;
+  r.set_year(2025);
+  r.set_recipient_class("home_office_enforcement");
+  Add(&r, v1::NATIONAL, "cla", "total", "total", 100);
+  absl::StatusOr<ReleaseCsv> csv = FormatReleaseCsv(r);
+  ASSERT_THAT(csv, IsOk());
+  EXPECT_EQ(csv->rows, 1);
+  EXPECT_THAT(csv->text, Not(HasSubstr("nationality")));
+  EXPECT_EQ(Column(csv->text, 1, "cla"), "100");
+  EXPECT_EQ(Column(csv->text, 1, "started"), "x");  // has a total, withheld
+  EXPECT_EQ(Column(csv->text, 1, "leavers"), "z");  // has no total breakdown
+}
+
+TEST(SummariseReleaseTest, NamesTheClassAndPolicyTheReleaseWasFilteredFor) {
+  v1::ReleaseResponse r;
+  r.set_year(2025);
+  r.add_la_codes("E06000023");
+  r.set_recipient_class("la_own");
+  r.set_policy_digest("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  Add(&r, v1::NATIONAL, "cla", "total", "total", 670205);
+  EXPECT_EQ(SummariseRelease(r, 1, "o.csv"),
+            "release 2025: 1 LA, 1 row written to o.csv; England cla 670205 (noise SD 2.1); "
+            "class la_own, policy 0123456789ab");
+  r.set_recipient_class("evil\nclass");
+  EXPECT_THAT(SummariseRelease(r, 1, "o.csv"), Not(HasSubstr("\n")));
 }
 
 TEST(SummariseReleaseTest, ReportsASuppressedEnglandTotalAsC) {

@@ -4,12 +4,14 @@
 //   ringfence synth ...                 synthetic SSDA903 exports (tools/synth_command.cc)
 //   ringfence release ...               fetch a released table as CSV (tools/release_command.cc)
 //   ringfence policy check|explain|digest  check and explain a policy (tools/policy_command.cc)
+//   ringfence audit noninterference ...  test the firewall on an LA's data (tools/audit_command.cc)
 //
 // Exit codes: 0 success, 1 failure (message on stderr), 2 usage error.
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "tools/audit_command.h"
 #include "tools/commands.h"
 #include "tools/policy_command.h"
 
@@ -22,7 +24,9 @@ void PrintHelp() {
                "  synth     write synthetic SSDA903 exports for real LA codes\n"
                "  release   fetch the released table for a year as tidy CSV (recipients)\n"
                "  policy    check a policy file, explain what a recipient class receives, or\n"
-               "            print its digest (exit 0 pass, 1 refused, 2 usage error)\n\n"
+               "            print its digest (exit 0 pass, 1 refused, 2 usage error)\n"
+               "  audit     noninterference: check on an LA's own data that nothing enforcement\n"
+               "            or the public receives depends on its sensitive.csv\n\n"
                "Run 'ringfence <command> --help' for a command's flags.\n";
 }
 
@@ -43,6 +47,7 @@ int main(int argc, char** argv) {
   if (command == "synth") return ringfence::tools::RunSynthCommand(args);
   if (command == "release") return ringfence::tools::RunReleaseCommand(args);
   if (command == "policy") return ringfence::tools::RunPolicyCommand(args);
+  if (command == "audit") return ringfence::tools::RunAuditCommand(args);
   std::cerr << "ringfence: unknown command '" << command << "'; see --help\n";
   return 2;
 }
