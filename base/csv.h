@@ -30,8 +30,11 @@ struct CsvRow {
 
 class CsvReader {
  public:
-  // `filename` is used only in error messages (callers pass the base name).
+  // `filename` is used only in error messages (callers pass the base name). The reader keeps a
+  // view of `text`, which must outlive it (and every CsvRow it fills).
   CsvReader(absl::string_view text, std::string filename);
+  // A temporary string would be destroyed while the reader still views it.
+  CsvReader(std::string&& text, std::string filename) = delete;
 
   // Reads the next record into `row`. Returns false at the end of the text or on malformed
   // input; status() tells which.

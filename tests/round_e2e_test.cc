@@ -501,7 +501,8 @@ TEST_F(RoundTest, EnforcementReceivesExactlyWhatThePolicyAllowsAndNothingSensiti
       ReleaseCommand(Dir() + "/pki/recipients/home_office_enforcement-enforcement1", csv_path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("class home_office_enforcement"));
-  base::CsvReader reader(ReadFileOrEmpty(csv_path), "enforcement.csv");
+  const std::string csv_text = ReadFileOrEmpty(csv_path);  // the reader keeps a view of it
+  base::CsvReader reader(csv_text, "enforcement.csv");
   base::CsvRow row;
   ASSERT_TRUE(reader.Next(&row));  // header
   int rows = 0;
@@ -569,7 +570,8 @@ TEST_F(RoundTest, AnLaReadsItsOwnLaRowsAndNoOtherLas) {
   RunResult r = ReleaseCommand(Dir() + "/pki/la/" + kLas[1], csv_path, {"--level", "la"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("class la_own"));
-  base::CsvReader reader(ReadFileOrEmpty(csv_path), "own.csv");
+  const std::string csv_text = ReadFileOrEmpty(csv_path);  // the reader keeps a view of it
+  base::CsvReader reader(csv_text, "own.csv");
   base::CsvRow row;
   ASSERT_TRUE(reader.Next(&row));
   int rows = 0;
