@@ -49,15 +49,11 @@ class NodeCrashTest : public ::testing::Test {
     r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/pki", "--la",
                     absl::StrJoin(kLas, ",")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    coordinator_ = new testing::BackgroundProcess(
-        {BinaryPath("ringfence-coordinator"), "--listen", "127.0.0.1:0", "--cert",
-         d + "/pki/coordinator.pem", "--key", d + "/pki/coordinator.key", "--ca", d + "/pki/ca.pem",
-         "--db", d + "/coordinator.db", "--policy", policy::testing::ShippedPolicyPath(),
-         "--port-file", d + "/port"},
-        d + "/coordinator.log");
-    std::string port = testing::WaitForFile(d + "/port", 30);
-    ASSERT_FALSE(port.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
-    address_ = new std::string("127.0.0.1:" + std::string(absl::StripAsciiWhitespace(port)));
+    testing::RunningCoordinator c =
+        testing::StartCoordinator(d, policy::testing::ShippedPolicyPath());
+    ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
+    coordinator_ = c.process.release();
+    address_ = new std::string(c.address);
   }
   static void TearDownTestSuite() {
     delete coordinator_;

@@ -200,15 +200,11 @@ class EgressShapeTest : public ::testing::Test {
                                              kExtremeLa, kControlLa},
                                             ",")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    coordinator_ = new testing::BackgroundProcess(
-        {BinaryPath("ringfence-coordinator"), "--listen", "127.0.0.1:0", "--cert",
-         d + "/pki/coordinator.pem", "--key", d + "/pki/coordinator.key", "--ca", d + "/pki/ca.pem",
-         "--db", d + "/coordinator.db", "--policy", policy::testing::ShippedPolicyPath(),
-         "--port-file", d + "/port"},
-        d + "/coordinator.log");
-    std::string port = testing::WaitForFile(d + "/port", 30);
-    ASSERT_FALSE(port.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
-    address_ = new std::string("127.0.0.1:" + std::string(absl::StripAsciiWhitespace(port)));
+    testing::RunningCoordinator c =
+        testing::StartCoordinator(d, policy::testing::ShippedPolicyPath());
+    ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
+    coordinator_ = c.process.release();
+    address_ = new std::string(c.address);
   }
 
   static void TearDownTestSuite() {

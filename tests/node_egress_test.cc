@@ -166,17 +166,11 @@ class EgressTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", dir_ + "/pki", "--la", kLa});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    coordinator_ = std::make_unique<testing::BackgroundProcess>(
-        std::vector<std::string>{BinaryPath("ringfence-coordinator"), "--listen", "127.0.0.1:0",
-                                 "--cert", dir_ + "/pki/coordinator.pem", "--key",
-                                 dir_ + "/pki/coordinator.key", "--ca", dir_ + "/pki/ca.pem",
-                                 "--db", dir_ + "/c.db", "--policy",
-                                 policy::testing::ShippedPolicyPath(), "--port-file",
-                                 dir_ + "/port"},
-        dir_ + "/coordinator.log");
-    std::string port = testing::WaitForFile(dir_ + "/port", 30);
-    ASSERT_FALSE(port.empty()) << ReadFileOrEmpty(dir_ + "/coordinator.log");
-    address_ = "127.0.0.1:" + std::string(absl::StripAsciiWhitespace(port));
+    testing::RunningCoordinator c =
+        testing::StartCoordinator(dir_, policy::testing::ShippedPolicyPath());
+    ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(dir_ + "/coordinator.log");
+    coordinator_ = std::move(c.process);
+    address_ = c.address;
   }
 
   std::shared_ptr<grpc::Channel> CapturingChannel(Capture* sink) {

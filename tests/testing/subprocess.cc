@@ -157,4 +157,30 @@ std::string ReadFileOrEmpty(const std::string& path) {
   return ss.str();
 }
 
+RunningCoordinator StartCoordinator(const std::string& dir, const std::string& policy_path,
+                                    const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {BinaryPath("ringfence-coordinator"),
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--cert",
+                                   dir + "/pki/coordinator.pem",
+                                   "--key",
+                                   dir + "/pki/coordinator.key",
+                                   "--ca",
+                                   dir + "/pki/ca.pem",
+                                   "--db",
+                                   dir + "/coordinator.db",
+                                   "--policy",
+                                   policy_path,
+                                   "--port-file",
+                                   dir + "/port"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  RunningCoordinator c;
+  c.process = std::make_unique<BackgroundProcess>(argv, dir + "/coordinator.log");
+  std::string port = WaitForFile(dir + "/port", 30);
+  while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
+  if (!port.empty()) c.address = "127.0.0.1:" + port;
+  return c;
+}
+
 }  // namespace ringfence::testing

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,16 @@ std::string WaitForFile(const std::string& path, int timeout_seconds);
 
 // A fresh temporary directory under $TEST_TMPDIR or /tmp.
 std::string MakeTempDir(const std::string& prefix);
+
+// A ringfence-coordinator listening on 127.0.0.1 (port chosen by the OS) with the test PKI in
+// DIR/pki (coordinator.pem, coordinator.key, ca.pem), the database DIR/coordinator.db, the
+// policy `policy_path` and `extra` flags, logging to DIR/coordinator.log.
+struct RunningCoordinator {
+  std::unique_ptr<BackgroundProcess> process;
+  std::string address;  // "127.0.0.1:PORT"; empty if it did not start within 30 s
+};
+RunningCoordinator StartCoordinator(const std::string& dir, const std::string& policy_path,
+                                    const std::vector<std::string>& extra = {});
 
 // The whole file, or "" when it cannot be read.
 std::string ReadFileOrEmpty(const std::string& path);
