@@ -24,10 +24,13 @@
 #include "absl/strings/str_cat.h"
 #include "base/cli.h"
 #include "base/csv.h"
+#include "coordinator/rate_limiter.h"
 #include "coordinator/service.h"
 #include "coordinator/store.h"
+#include "crypto/revocation.h"
 #include "crypto/tls_credentials.h"
 #include "crypto/x509.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "policy/policy.h"
@@ -35,14 +38,13 @@
 namespace {
 
 constexpr char kProgram[] = "ringfence-coordinator";
-constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
 
 ringfence::base::CommandSpec Spec() {
   return {
       "ringfence-coordinator --listen HOST:PORT --cert FILE --key FILE --ca "
       "FILE --db FILE --policy FILE "
-      "[--port-file FILE]",
+      "[--port-file FILE] [--crl FILE] [--requests-per-second R] [--request-burst N]",
       "Serves the Ringfence coordinator API over mutual TLS: LA nodes submit "
       "protected grids, "
       "recipients fetch released tables. Submissions are stored in an SQLite "
@@ -61,6 +63,16 @@ ringfence::base::CommandSpec Spec() {
            true, ""},
           {"port-file", "FILE", "after binding, write the chosen port here (atomically)", false,
            ""},
+          {"crl", "FILE",
+           "the CA's certificate revocation list (PEM, e.g. from `ringfence pki revoke`); "
+           "revoked certificates are refused; re-read within seconds when it changes",
+           false, ""},
+          {"requests-per-second", "R",
+           "calls per second one client identity (certificate) may make on average; over it, "
+           "RESOURCE_EXHAUSTED; 0 turns the limit off",
+           false, "5"},
+          {"request-burst", "N", "calls one client identity may make at once after being idle",
+           false, "20"},
       }};
 }
 
@@ -107,6 +119,21 @@ int main(int argc, char** argv) {
   }
   const std::string db_path = flags->Get("db");
 
+  coordinator::RateLimitOptions rate_limit;
+  if (!absl::SimpleAtod(flags->Get("requests-per-second"), &rate_limit.requests_per_second)) {
+    return Fail(2, absl::StrCat("--requests-per-second: expected a number, got '",
+                                flags->Get("requests-per-second"), "'"));
+  }
+  absl::StatusOr<int64_t> burst = flags->GetInt("request-burst", 1, 1000000);
+  if (!burst.ok()) return Fail(2, std::string(burst.status().message()));
+  rate_limit.burst = static_cast<int>(*burst);
+  absl::StatusOr<std::unique_ptr<coordinator::RateLimiter>> limiter =
+      coordinator::RateLimiter::Create(rate_limit);
+  if (!limiter.ok()) {
+    return Fail(2, absl::StrCat("--requests-per-second/--request-burst: ",
+                                limiter.status().message()));
+  }
+
   // The policy first: without one that passes every check (the firewall's
   // included) nothing else is opened.
   absl::StatusOr<ringfence::policy::Policy> policy =
@@ -139,18 +166,37 @@ int main(int argc, char** argv) {
       crypto::LoadTlsMaterial(flags->Get("ca"), flags->Get("cert"), key_path);
   if (!material.ok()) return Fail(1, std::string(material.status().message()));
 
+  // Revocation fails closed at start: a --crl that cannot be read or does not verify
+  // against --ca stops the coordinator. Later bad versions of the file are refused and the
+  // list in use kept (crypto/revocation.h).
+  std::unique_ptr<crypto::RevocationList> crl;
+  if (flags->Has("crl")) {
+    absl::StatusOr<std::unique_ptr<crypto::RevocationList>> loaded =
+        crypto::RevocationList::Load(flags->Get("crl"), material->ca_pem);
+    if (!loaded.ok()) {
+      return Fail(1, absl::StrCat("refusing to start: --crl ", loaded.status().message()));
+    }
+    crl = *std::move(loaded);
+  }
+
   absl::StatusOr<std::unique_ptr<coordinator::SubmissionStore>> store =
       coordinator::SubmissionStore::Open(db_path);
   if (!store.ok()) return Fail(1, std::string(store.status().message()));
 
   const std::string policy_line = absl::StrCat("policy ", policy->name, " from ", policy->file,
                                                ", digest ", policy->digest.substr(0, 12));
-  coordinator::CoordinatorServiceImpl service(store->get(), *std::move(policy));
+  coordinator::CoordinatorServiceImpl service(store->get(), *std::move(policy), nullptr, nullptr,
+                                              *std::move(limiter));
+  // grpc.health.v1.Health on the same port and under the same mutual TLS: a
+  // probe needs a client certificate of the CA. SERVING once started,
+  // NOT_SERVING from the moment shutdown begins.
+  grpc::EnableDefaultHealthCheckService(true);
+  if (crl != nullptr) service.SetRevocationList(crl.get());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, crypto::MakeServerCredentials(*material),
                            &port);
-  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  builder.SetMaxReceiveMessageSize(coordinator::kMaxRequestBytes);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   crypto::ClearSecret(&material->key_pem);  // gRPC holds its own copy
@@ -169,8 +215,13 @@ int main(int argc, char** argv) {
       return Fail(1, std::string(written.message()));
     }
   }
-  std::printf("%s listening on %s:%d (db %s; %s)\n", kProgram, host.c_str(), port, db_path.c_str(),
-              policy_line.c_str());
+  std::printf("%s listening on %s:%d (db %s; %s; %s)\n", kProgram, host.c_str(), port,
+              db_path.c_str(), policy_line.c_str(),
+              rate_limit.requests_per_second > 0
+                  ? absl::StrCat("limit ", rate_limit.requests_per_second,
+                                 " requests per second per client, burst ", rate_limit.burst)
+                        .c_str()
+                  : "no rate limit");
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -178,7 +229,20 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "%s: %s received, shutting down\n", kProgram,
                signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
-  server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  // Drain: the health service says NOT_SERVING, new calls are refused
+  // UNAVAILABLE, and calls already running get up to kShutdownGrace to finish
+  // (a submission in flight is stored and acknowledged, or not stored at all).
+  // Then the server stops at once: gRPC's own grace period would also wait for
+  // every idle connection a client keeps open.
+  if (grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService()) {
+    health->SetServingStatus(false);
+  }
+  service.StartDraining();
+  if (!service.WaitForCallsToFinish(absl::FromChrono(kShutdownGrace))) {
+    std::fprintf(stderr, "%s: calls still running after %lld s; cancelling them\n", kProgram,
+                 static_cast<long long>(kShutdownGrace.count()));
+  }
+  server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   return 0;
 }

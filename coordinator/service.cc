@@ -76,6 +76,8 @@ absl::Status FromStore(absl::Status status) {
   return status;
 }
 
+constexpr char kShuttingDown[] = "the coordinator is shutting down; retry later";
+
 void WriteToStderr(absl::string_view line) {
   std::string out = absl::StrCat(line, "\n");
   std::fwrite(out.data(), 1, out.size(), stderr);
@@ -85,10 +87,12 @@ void WriteToStderr(absl::string_view line) {
 }  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(SubmissionStore* store, policy::Policy policy,
-                                               LogSink log, Clock clock)
+                                               LogSink log, Clock clock,
+                                               std::unique_ptr<RateLimiter> limiter)
     : store_(store),
       policy_(std::move(policy)),
       clock_(clock ? std::move(clock) : Clock([] { return absl::Now(); })),
+      limiter_(std::move(limiter)),
       log_(log ? std::move(log) : LogSink(WriteToStderr)) {}
 
 grpc::Status CoordinatorServiceImpl::Finish(absl::string_view rpc,
@@ -116,8 +120,11 @@ grpc::Status CoordinatorServiceImpl::Finish(absl::string_view rpc,
       break;
     case absl::StatusCode::kUnavailable:
       log_reason = std::string(status.message());
-      to_peer = absl::UnavailableError(
-          "coordinator storage is unavailable; retry later");
+      // Storage trouble is described to the operator only; shutting down is
+      // no secret.
+      if (status.message() != kShuttingDown) {
+        to_peer = absl::UnavailableError("coordinator storage is unavailable; retry later");
+      }
       break;
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
@@ -146,12 +153,73 @@ grpc::Status CoordinatorServiceImpl::Finish(absl::string_view rpc,
   return base::ToGrpcStatus(to_peer);
 }
 
+// Holds a call's place in in_flight_ for the whole handler.
+class CoordinatorServiceImpl::CallScope {
+ public:
+  explicit CallScope(CoordinatorServiceImpl* service)
+      : service_(service), admitted_(service->EnterCall()) {}
+  ~CallScope() {
+    if (admitted_) service_->ExitCall();
+  }
+  CallScope(const CallScope&) = delete;
+  CallScope& operator=(const CallScope&) = delete;
+  bool admitted() const { return admitted_; }
+
+ private:
+  CoordinatorServiceImpl* const service_;
+  const bool admitted_;
+};
+
+bool CoordinatorServiceImpl::EnterCall() {
+  absl::MutexLock lock(&calls_mu_);
+  if (draining_) return false;
+  ++in_flight_;
+  return true;
+}
+
+void CoordinatorServiceImpl::ExitCall() {
+  absl::MutexLock lock(&calls_mu_);
+  --in_flight_;
+}
+
+void CoordinatorServiceImpl::StartDraining() {
+  absl::MutexLock lock(&calls_mu_);
+  draining_ = true;
+}
+
+bool CoordinatorServiceImpl::WaitForCallsToFinish(absl::Duration timeout) {
+  absl::MutexLock lock(&calls_mu_);
+  const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(calls_mu_) { return in_flight_ == 0; };
+  return calls_mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+}
+
+absl::Status CoordinatorServiceImpl::Admit(absl::string_view peer_uri) {
+  if (limiter_ == nullptr) return absl::OkStatus();
+  return limiter_->Acquire(peer_uri, clock_());
+}
+
+absl::Status CoordinatorServiceImpl::CheckNotRevoked(const grpc::ServerContext& context) {
+  if (revocation_ == nullptr) return absl::OkStatus();
+  return crypto::CheckPeerNotRevoked(context, *revocation_);
+}
+
 grpc::Status CoordinatorServiceImpl::Submit(grpc::ServerContext* context,
                                             const v1::SubmitRequest* request,
                                             v1::SubmitResponse* response) {
   absl::StatusOr<crypto::PartyIdentity> peer = crypto::PeerIdentity(*context);
   if (!peer.ok())
     return Finish("Submit", "", peer.status(), request->year(), 0, "");
+  if (absl::Status not_revoked = CheckNotRevoked(*context); !not_revoked.ok()) {
+    return Finish("Submit", peer->uri, not_revoked, request->year(), 0, "");
+  }
+  CallScope scope(this);
+  if (!scope.admitted()) {
+    return Finish("Submit", peer->uri, absl::UnavailableError(kShuttingDown), request->year(), 0,
+                  "");
+  }
+  if (absl::Status allowed = Admit(peer->uri); !allowed.ok()) {
+    return Finish("Submit", peer->uri, allowed, request->year(), 0, "");
+  }
   absl::StatusOr<v1::SubmitResponse> result = DoSubmit(*peer, *request);
   if (!result.ok()) {
     return Finish("Submit", peer->uri, result.status(), request->year(), 0, "");
@@ -195,6 +263,9 @@ grpc::Status CoordinatorServiceImpl::Release(grpc::ServerContext* context,
                                              v1::ReleaseResponse* response) {
   absl::StatusOr<crypto::PartyIdentity> peer = crypto::PeerIdentity(*context);
   if (!peer.ok()) return Finish("Release", "", peer.status(), request->year(), 0, "class=-");
+  if (absl::Status not_revoked = CheckNotRevoked(*context); !not_revoked.ok()) {
+    return Finish("Release", peer->uri, not_revoked, request->year(), 0, "class=-");
+  }
   // What was asked for, for the log: the levels (or "all").
   std::string asked;
   for (int level : request->levels()) {
@@ -204,6 +275,14 @@ grpc::Status CoordinatorServiceImpl::Release(grpc::ServerContext* context,
   }
   if (asked.empty()) asked = "all";
   const std::string who = absl::StrCat("class=", ClassOf(*peer), " levels=", asked);
+  CallScope scope(this);
+  if (!scope.admitted()) {
+    return Finish("Release", peer->uri, absl::UnavailableError(kShuttingDown), request->year(), 0,
+                  who);
+  }
+  if (absl::Status allowed = Admit(peer->uri); !allowed.ok()) {
+    return Finish("Release", peer->uri, allowed, request->year(), 0, who);
+  }
   absl::StatusOr<v1::ReleaseResponse> result = DoRelease(*peer, *request);
   if (!result.ok()) {
     return Finish("Release", peer->uri, result.status(), request->year(), 0, who);

@@ -19,7 +19,9 @@
 #include "catalogue/catalogue.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
+#include "coordinator/rate_limiter.h"
 #include "coordinator/store.h"
+#include "coordinator/testing/health_client.h"
 #include "coordinator/testing/submissions.h"
 #include "coordinator/testing/test_pki.h"
 #include "crypto/hash.h"
@@ -27,6 +29,7 @@
 #include "crypto/tls_credentials.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -100,18 +103,40 @@ class ServiceTest : public ::testing::Test {
         SubmissionStore::Open(dir_ + "/coordinator.db");
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    service_ = std::make_unique<CoordinatorServiceImpl>(store_.get(), Shipped(),
-                                                        [this](absl::string_view l) {
-                                                          absl::MutexLock lock(&log_mu_);
-                                                          log_.emplace_back(l);
-                                                        });
+    StartServer(nullptr);
+  }
+
+  // (Re)starts the server on a fresh port with `limiter` (nullptr: no rate
+  // limit), the fixture's log and its clock, over the same store.
+  void StartServer(std::unique_ptr<RateLimiter> limiter) {
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_.reset();
+    service_ = std::make_unique<CoordinatorServiceImpl>(
+        store_.get(), Shipped(),
+        [this](absl::string_view l) {
+          absl::MutexLock lock(&log_mu_);
+          log_.emplace_back(l);
+        },
+        [this] {
+          absl::MutexLock lock(&clock_mu_);
+          return now_;
+        },
+        std::move(limiter));
+    grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
+    port_ = 0;
     builder.AddListeningPort(
         "127.0.0.1:0", crypto::MakeServerCredentials(pki_->server()), &port_);
+    builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port_, 0);
+  }
+
+  void Advance(absl::Duration d) {
+    absl::MutexLock lock(&clock_mu_);
+    now_ += d;
   }
 
   void TearDown() override {
@@ -182,6 +207,8 @@ class ServiceTest : public ::testing::Test {
   int port_ = 0;
   absl::Mutex log_mu_;
   std::vector<std::string> log_;
+  absl::Mutex clock_mu_;
+  absl::Time now_ ABSL_GUARDED_BY(clock_mu_) = absl::Now();  // the service's clock
 };
 
 testing::TestPki* ServiceTest::pki_ = nullptr;
@@ -604,6 +631,96 @@ TEST_F(ServiceTest, AValidClientOfTheRightCaConnects) {
   auto stub = StubFor(crypto::RecipientUri("dfe_analyst", "alice"));
   EXPECT_THAT(Release(*stub, kYear), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(Log().size(), 1u);
+}
+
+TEST_F(ServiceTest, RefusesAnotherCatalogueVersionAndStoresNothing) {
+  auto stub = StubFor(crypto::LaUri(kWestminster));
+  v1::SubmitRequest request = MakeRequest(kWestminster, Distinctive(1234501));
+  request.set_catalogue_version(catalogue::kCatalogueVersion + 1);
+  EXPECT_THAT(Submit(*stub, request),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(absl::StrCat("catalogue version ",
+                                              catalogue::kCatalogueVersion + 1))));
+  auto rows = store_->LoadYear(kYear);
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_TRUE(rows->empty());
+}
+
+TEST_F(ServiceTest, RefusesAnOversizedRequestAndKeepsServing) {
+  auto stub = StubFor(crypto::LaUri(kWestminster));
+  v1::SubmitRequest huge = MakeRequest(kWestminster, Distinctive(1234501));
+  huge.set_la_code(std::string(kMaxRequestBytes + 1, 'x'));
+  EXPECT_THAT(Submit(*stub, huge), StatusIs(absl::StatusCode::kResourceExhausted));
+  // gRPC refused it before the handler: nothing logged, nothing stored.
+  EXPECT_TRUE(Log().empty());
+  // The same client, on the same channel, and another one are still served.
+  EXPECT_THAT(Submit(*stub, MakeRequest(kWestminster, Distinctive(1234501))), IsOk());
+  EXPECT_THAT(Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502))),
+              IsOk());
+}
+
+TEST_F(ServiceTest, HealthServiceAnswersServingOverMutualTls) {
+  absl::StatusOr<crypto::TlsMaterial> m = pki_->Client(crypto::OperatorUri("monitor"));
+  ASSERT_THAT(m, IsOk());
+  EXPECT_THAT(testing::CheckHealth(
+                  grpc::CreateChannel(Target(), crypto::MakeChannelCredentials(*m))),
+              ringfence::testing::IsOkAndHolds(testing::ServingStatus::kServing));
+  // Without a client certificate the handshake fails, health probe included.
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = pki_->ca().cert_pem;
+  EXPECT_THAT(testing::CheckHealth(grpc::CreateChannel(Target(), grpc::SslCredentials(options))),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(Log().empty()) << "health checks are not Coordinator calls";
+}
+
+TEST_F(ServiceTest, OneIdentityFloodingIsRefusedWhileOthersAreServed) {
+  absl::StatusOr<std::unique_ptr<RateLimiter>> limiter =
+      RateLimiter::Create({/*requests_per_second=*/1, /*burst=*/2});
+  ASSERT_THAT(limiter, IsOk());
+  StartServer(*std::move(limiter));
+  auto westminster = StubFor(crypto::LaUri(kWestminster));
+  ASSERT_THAT(Submit(*westminster, MakeRequest(kWestminster, Distinctive(1234501))), IsOk());
+  ASSERT_THAT(Release(*westminster, kYear), IsOk());
+  // The bucket is empty: a flood of calls, Submit and Release alike, is refused before the
+  // request is looked at; a different grid would otherwise be ALREADY_EXISTS.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_THAT(Submit(*westminster, MakeRequest(kWestminster, Distinctive(1234502))),
+                StatusIs(absl::StatusCode::kResourceExhausted,
+                         AllOf(HasSubstr("too many requests from urn:ringfence:la:E09000033"),
+                               HasSubstr("retry after 1.000s"))));
+  }
+  EXPECT_THAT(Release(*westminster, kYear), StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=Release"),
+                                  HasSubstr("peer=urn:ringfence:la:E09000033"),
+                                  HasSubstr("outcome=RESOURCE_EXHAUSTED"), HasSubstr("cells=0"),
+                                  HasSubstr("reason=\"too many requests")));
+  // Other identities have their own buckets.
+  EXPECT_THAT(Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502))),
+              IsOk());
+  EXPECT_THAT(Release(*StubFor(crypto::RecipientUri("dfe_analyst", "alice")), kYear), IsOk());
+  // Only Westminster's first grid and Camden's were stored.
+  auto rows = store_->LoadYear(kYear);
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_EQ(rows->size(), 2u);
+  // A second later Westminster has one token again.
+  Advance(absl::Seconds(1));
+  EXPECT_THAT(Release(*westminster, kYear), IsOk());
+  EXPECT_THAT(Release(*westminster, kYear), StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST_F(ServiceTest, WhileDrainingNewCallsAreRefusedUnavailableAndNothingIsStored) {
+  auto stub = StubFor(crypto::LaUri(kWestminster));
+  ASSERT_THAT(Release(*stub, kYear), StatusIs(absl::StatusCode::kNotFound));
+  service_->StartDraining();
+  EXPECT_TRUE(service_->WaitForCallsToFinish(absl::Seconds(5)));
+  EXPECT_THAT(Submit(*stub, MakeRequest(kWestminster, Distinctive(1234501))),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down; retry later")));
+  EXPECT_THAT(Release(*stub, kYear), StatusIs(absl::StatusCode::kUnavailable));
+  auto rows = store_->LoadYear(kYear);
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_TRUE(rows->empty());
+  EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=Release"), HasSubstr("outcome=UNAVAILABLE"),
+                                  HasSubstr("shutting down")));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-# PKI and identity: hashing, X.509 certificates, party identities and gRPC mTLS credentials.
+# PKI and identity: hashing, X.509 certificates and CRLs, party identities and gRPC mTLS
+# credentials.
 # Included from crypto/CMakeLists.txt.
 ringfence_cc_library(NAME crypto_hash SRCS hash.cc HDRS hash.h
   DEPS OpenSSL::Crypto absl::strings)
@@ -15,7 +16,13 @@ ringfence_cc_library(NAME crypto_identity SRCS identity.cc HDRS identity.h
 ringfence_cc_test(NAME crypto_identity_test SRCS identity_test.cc
   DEPS crypto_identity crypto_x509 base_testing_status_matchers)
 
+ringfence_cc_library(NAME crypto_revocation SRCS revocation.cc HDRS revocation.h
+  DEPS crypto_x509 base_csv base_status_macros absl::flat_hash_set absl::status absl::statusor
+       absl::strings absl::synchronization absl::time)
+ringfence_cc_test(NAME crypto_revocation_test SRCS revocation_test.cc
+  DEPS crypto_revocation crypto_x509 base_csv base_testing_status_matchers)
+
 ringfence_cc_library(NAME crypto_tls_credentials SRCS tls_credentials.cc HDRS tls_credentials.h
-  DEPS crypto_identity crypto_x509 base_csv base_status_macros gRPC::grpc++ absl::strings)
+  DEPS crypto_identity crypto_revocation crypto_x509 base_csv base_status_macros gRPC::grpc++ absl::strings)
 ringfence_cc_test(NAME crypto_tls_credentials_test SRCS tls_credentials_test.cc
   DEPS crypto_tls_credentials crypto_x509 base_csv base_testing_status_matchers gRPC::grpc++)

@@ -32,7 +32,7 @@ absl::Status CheckIsCertificate(const std::string& path, const std::string& pem,
 }
 
 // The handshake already verified the chain; this only reads the leaf it verified.
-absl::StatusOr<PartyIdentity> IdentityFromAuthContext(
+absl::StatusOr<absl::string_view> PeerCertificatePem(
     const std::shared_ptr<const grpc::AuthContext>& auth) {
   if (auth == nullptr) return absl::UnauthenticatedError("no authentication context");
   const std::vector<grpc::string_ref> certs =
@@ -43,7 +43,13 @@ absl::StatusOr<PartyIdentity> IdentityFromAuthContext(
   if (certs.size() != 1) {
     return absl::UnauthenticatedError("peer has more than one leaf certificate");
   }
-  return IdentityFromCertificate(absl::string_view(certs[0].data(), certs[0].size()));
+  return absl::string_view(certs[0].data(), certs[0].size());
+}
+
+absl::StatusOr<PartyIdentity> IdentityFromAuthContext(
+    const std::shared_ptr<const grpc::AuthContext>& auth) {
+  RINGFENCE_ASSIGN_OR_RETURN(absl::string_view pem, PeerCertificatePem(auth));
+  return IdentityFromCertificate(pem);
 }
 
 }  // namespace
@@ -98,6 +104,27 @@ absl::StatusOr<PartyIdentity> PeerIdentity(const grpc::ServerContext& context) {
 
 absl::StatusOr<PartyIdentity> PeerIdentity(const grpc::CallbackServerContext& context) {
   return IdentityFromAuthContext(context.auth_context());
+}
+
+absl::Status CheckPeerNotRevoked(const grpc::ServerContext& context, RevocationList& crl) {
+  // The auth context owns the PEM the view points into; keep it alive while we read it.
+  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  RINGFENCE_ASSIGN_OR_RETURN(absl::string_view pem, PeerCertificatePem(auth));
+  absl::StatusOr<CertificateInfo> info = ParseCertificate(pem);
+  if (!info.ok()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("cannot read the client certificate: ", info.status().message()));
+  }
+  absl::StatusOr<bool> revoked = crl.IsSerialRevoked(info->serial_hex);
+  if (!revoked.ok()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("cannot check revocation: ", revoked.status().message()));
+  }
+  if (*revoked) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate serial ", info->serial_hex, " is revoked"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace ringfence::crypto

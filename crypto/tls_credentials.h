@@ -20,6 +20,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_context.h"
 #include "crypto/identity.h"
+#include "crypto/revocation.h"
 
 namespace ringfence::crypto {
 
@@ -44,6 +45,12 @@ std::shared_ptr<grpc::ChannelCredentials> MakeChannelCredentials(const TlsMateri
 absl::StatusOr<PartyIdentity> PeerIdentity(const grpc::ServerContext& context);
 // The same for handlers of the callback API.
 absl::StatusOr<PartyIdentity> PeerIdentity(const grpc::CallbackServerContext& context);
+
+// OK unless the verified client certificate's serial is on `crl` (which may reload itself
+// first). UNAUTHENTICATED "certificate serial <hex> is revoked" when it is, or when there is
+// no single verified client certificate to check.
+// Security: call it first in every handler; the TLS handshake does not consult the CRL.
+absl::Status CheckPeerNotRevoked(const grpc::ServerContext& context, RevocationList& crl);
 
 }  // namespace ringfence::crypto
 

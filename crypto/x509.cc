@@ -14,6 +14,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <ctime>
@@ -22,6 +23,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
@@ -48,6 +50,8 @@ struct OpenSslFree {
   void operator()(X509_STORE* p) const { X509_STORE_free(p); }
   void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
   void operator()(STACK_OF(X509)* p) const { sk_X509_pop_free(p, X509_free); }
+  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
+  void operator()(X509_REVOKED* p) const { X509_REVOKED_free(p); }
 };
 
 template <typename T>
@@ -493,6 +497,103 @@ absl::Status ReadSubjectAltNames(X509* cert, CertificateInfo* info) {
   return absl::OkStatus();
 }
 
+
+// --- Serials and CRLs ----------------------------------------------------------------
+
+absl::StatusOr<std::string> SerialHex(const ASN1_INTEGER* serial) {
+  Ptr<BIGNUM> bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (bn == nullptr) return OpenSslInternal("ASN1_INTEGER_to_BN");
+  char* hex = BN_bn2hex(bn.get());
+  if (hex == nullptr) return OpenSslInternal("BN_bn2hex");
+  std::string text(hex);
+  OPENSSL_free(hex);
+  return NormalizeSerialHex(text);
+}
+
+absl::StatusOr<Ptr<X509_CRL>> ReadCrl(absl::string_view pem) {
+  RINGFENCE_ASSIGN_OR_RETURN(Ptr<BIO> bio, ReadOnlyBio(pem, "CRL PEM"));
+  Ptr<X509_CRL> crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, RefusePassphrase, nullptr));
+  if (crl == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("not a PEM CRL (", DrainErrors(), ")"));
+  }
+  return crl;
+}
+
+// The CRL must name the CA as issuer and carry the CA key's signature; otherwise anyone able
+// to write the file could un-revoke a certificate.
+absl::Status VerifyCrlAgainstCa(X509_CRL* crl, X509* ca) {
+  if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca)) != 0) {
+    ERR_clear_error();
+    return absl::UnauthenticatedError("the CRL's issuer is not the CA");
+  }
+  EVP_PKEY* ca_key = X509_get0_pubkey(ca);
+  if (ca_key == nullptr) return OpenSslInternal("X509_get0_pubkey");
+  const int rc = X509_CRL_verify(crl, ca_key);
+  if (rc != 1) {
+    const std::string why = DrainErrors();
+    return absl::UnauthenticatedError(
+        absl::StrCat("the CRL's signature does not verify against the CA (", why, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> CrlNumber(X509_CRL* crl) {
+  int critical = -1;
+  Ptr<ASN1_STRING> number(
+      static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl, NID_crl_number, &critical, nullptr)));
+  if (number == nullptr) {
+    if (critical == -1) {
+      ERR_clear_error();
+      return 0;
+    }
+    return absl::InvalidArgumentError("CRL has a malformed or repeated cRLNumber");
+  }
+  int64_t value = 0;
+  if (ASN1_INTEGER_get_int64(&value, number.get()) != 1 || value < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CRL has an out-of-range cRLNumber (", DrainErrors(), ")"));
+  }
+  return value;
+}
+
+absl::StatusOr<absl::Time> CrlTime(const ASN1_TIME* t) {
+  struct tm tm;
+  std::memset(&tm, 0, sizeof(tm));
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CRL has a malformed update time (", DrainErrors(), ")"));
+  }
+  return absl::FromTM(tm, absl::UTCTimeZone());
+}
+
+absl::StatusOr<CrlInfo> DescribeCrl(X509_CRL* crl) {
+  CrlInfo info;
+  RINGFENCE_ASSIGN_OR_RETURN(info.issuer, NameToString(X509_CRL_get_issuer(crl)));
+  RINGFENCE_ASSIGN_OR_RETURN(info.this_update, CrlTime(X509_CRL_get0_lastUpdate(crl)));
+  info.next_update = absl::InfiniteFuture();
+  if (X509_CRL_get0_nextUpdate(crl) != nullptr) {
+    RINGFENCE_ASSIGN_OR_RETURN(info.next_update, CrlTime(X509_CRL_get0_nextUpdate(crl)));
+  }
+  RINGFENCE_ASSIGN_OR_RETURN(info.crl_number, CrlNumber(crl));
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl);
+  for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
+    RINGFENCE_ASSIGN_OR_RETURN(
+        std::string serial,
+        SerialHex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))));
+    info.revoked_serials_hex.push_back(std::move(serial));
+  }
+  return info;
+}
+
+absl::Status SetCrlTime(X509_CRL* crl, absl::Time t, bool next) {
+  Ptr<ASN1_STRING> time(ASN1_TIME_set(nullptr, absl::ToTimeT(t)));
+  if (time == nullptr) return OpenSslInternal("ASN1_TIME_set");
+  const int ok = next ? X509_CRL_set1_nextUpdate(crl, time.get())
+                      : X509_CRL_set1_lastUpdate(crl, time.get());
+  if (ok != 1) return OpenSslInternal("setting the CRL's update times");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void ClearSecret(std::string* secret) {
@@ -547,12 +648,7 @@ absl::StatusOr<CertificateInfo> ParseCertificate(absl::string_view pem) {
   RINGFENCE_ASSIGN_OR_RETURN(info.subject, NameToString(X509_get_subject_name(cert.get())));
   RINGFENCE_ASSIGN_OR_RETURN(info.issuer, NameToString(X509_get_issuer_name(cert.get())));
 
-  Ptr<BIGNUM> serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr));
-  if (serial == nullptr) return OpenSslInternal("ASN1_INTEGER_to_BN");
-  char* hex = BN_bn2hex(serial.get());
-  if (hex == nullptr) return OpenSslInternal("BN_bn2hex");
-  info.serial_hex = absl::AsciiStrToLower(hex);
-  OPENSSL_free(hex);
+  RINGFENCE_ASSIGN_OR_RETURN(info.serial_hex, SerialHex(X509_get0_serialNumber(cert.get())));
 
   RINGFENCE_RETURN_IF_ERROR(ReadSubjectAltNames(cert.get(), &info));
   RINGFENCE_ASSIGN_OR_RETURN(info.not_before, ToAbslTime(X509_get0_notBefore(cert.get())));
@@ -634,6 +730,146 @@ absl::Status CheckKeyMatchesCertificate(absl::string_view key_pem,
     return absl::InvalidArgumentError("private key does not match the certificate");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> NormalizeSerialHex(absl::string_view serial) {
+  absl::string_view s = absl::StripAsciiWhitespace(serial);
+  if (absl::StartsWithIgnoreCase(s, "0x")) s.remove_prefix(2);
+  if (s.empty()) return absl::InvalidArgumentError("empty serial number");
+  for (char c : s) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("serial number is not hex: '", absl::CEscape(serial.substr(0, 80)), "'"));
+    }
+  }
+  while (s.size() > 1 && s.front() == '0') s.remove_prefix(1);
+  return absl::AsciiStrToLower(s);
+}
+
+absl::StatusOr<CrlInfo> ParseAndVerifyCrl(absl::string_view crl_pem, absl::string_view ca_pem) {
+  ErrorQueueScope errors;
+  absl::StatusOr<Ptr<X509>> ca = ReadCertificate(ca_pem);
+  if (!ca.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("CA certificate: ", ca.status().message()));
+  }
+  RINGFENCE_ASSIGN_OR_RETURN(Ptr<X509_CRL> crl, ReadCrl(crl_pem));
+  RINGFENCE_RETURN_IF_ERROR(VerifyCrlAgainstCa(crl.get(), ca->get()));
+  return DescribeCrl(crl.get());
+}
+
+absl::StatusOr<RevocationResult> RevokeCertificate(const PemKeyAndCert& ca,
+                                                   absl::string_view existing_crl_pem,
+                                                   absl::string_view cert_pem, absl::Time now,
+                                                   absl::Duration next_update_in) {
+  ErrorQueueScope errors;
+  if (next_update_in <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the CRL's nextUpdate must lie after its thisUpdate");
+  }
+  absl::StatusOr<Ptr<X509>> ca_cert = ReadCertificate(ca.cert_pem);
+  if (!ca_cert.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CA certificate: ", ca_cert.status().message()));
+  }
+  absl::StatusOr<Ptr<EVP_PKEY>> ca_key = ReadPrivateKey(ca.key_pem);
+  if (!ca_key.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("CA key: ", ca_key.status().message()));
+  }
+  if (EVP_PKEY_eq(X509_get0_pubkey(ca_cert->get()), ca_key->get()) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("CA key does not match the CA certificate");
+  }
+  absl::StatusOr<Ptr<X509>> cert = ReadCertificate(cert_pem);
+  if (!cert.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("certificate: ", cert.status().message()));
+  }
+  // Only this CA's certificates: a serial from another CA's certificate would revoke an
+  // unrelated certificate of ours that happens to share it.
+  if (X509_NAME_cmp(X509_get_issuer_name(cert->get()), X509_get_subject_name(ca_cert->get())) !=
+          0 ||
+      X509_verify(cert->get(), X509_get0_pubkey(ca_cert->get())) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("the certificate was not issued by this CA");
+  }
+
+  Ptr<X509_CRL> crl(X509_CRL_new());
+  if (crl == nullptr) return OpenSslInternal("X509_CRL_new");
+  int64_t previous_number = 0;
+  if (!existing_crl_pem.empty()) {
+    RINGFENCE_ASSIGN_OR_RETURN(Ptr<X509_CRL> old, ReadCrl(existing_crl_pem));
+    RINGFENCE_RETURN_IF_ERROR(VerifyCrlAgainstCa(old.get(), ca_cert->get()));
+    RINGFENCE_ASSIGN_OR_RETURN(previous_number, CrlNumber(old.get()));
+    STACK_OF(X509_REVOKED)* entries = X509_CRL_get_REVOKED(old.get());
+    for (int i = 0; i < sk_X509_REVOKED_num(entries); ++i) {
+      Ptr<X509_REVOKED> copy(X509_REVOKED_dup(sk_X509_REVOKED_value(entries, i)));
+      if (copy == nullptr) return OpenSslInternal("X509_REVOKED_dup");
+      if (X509_CRL_add0_revoked(crl.get(), copy.get()) != 1) {
+        return OpenSslInternal("X509_CRL_add0_revoked");
+      }
+      copy.release();  // owned by the CRL now
+    }
+  }
+  if (previous_number == INT64_MAX) return absl::InvalidArgumentError("cRLNumber overflow");
+
+  RevocationResult result;
+  RINGFENCE_ASSIGN_OR_RETURN(result.serial_hex,
+                             SerialHex(X509_get0_serialNumber(cert->get())));
+  X509_REVOKED* found = nullptr;
+  result.already_revoked =
+      X509_CRL_get0_by_serial(crl.get(), &found,
+                              X509_get0_serialNumber(cert->get())) > 0;
+  ERR_clear_error();
+  if (!result.already_revoked) {
+    Ptr<X509_REVOKED> entry(X509_REVOKED_new());
+    if (entry == nullptr) return OpenSslInternal("X509_REVOKED_new");
+    Ptr<ASN1_STRING> when(ASN1_TIME_set(nullptr, absl::ToTimeT(now)));
+    if (when == nullptr ||
+        X509_REVOKED_set_serialNumber(entry.get(),
+                                      const_cast<ASN1_INTEGER*>(
+                                          X509_get0_serialNumber(cert->get()))) != 1 ||
+        X509_REVOKED_set_revocationDate(entry.get(), when.get()) != 1) {
+      return OpenSslInternal("building the revoked entry");
+    }
+    if (X509_CRL_add0_revoked(crl.get(), entry.get()) != 1) {
+      return OpenSslInternal("X509_CRL_add0_revoked");
+    }
+    entry.release();
+  }
+  if (X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca_cert->get())) != 1) {
+    return OpenSslInternal("setting the CRL's version and issuer");
+  }
+  RINGFENCE_RETURN_IF_ERROR(SetCrlTime(crl.get(), now, /*next=*/false));
+  RINGFENCE_RETURN_IF_ERROR(SetCrlTime(crl.get(), now + next_update_in, /*next=*/true));
+  // RFC 5280 5.2.3: a monotonically increasing cRLNumber, so readers can tell newer from older.
+  result.crl_number = previous_number + 1;
+  Ptr<ASN1_STRING> number(ASN1_INTEGER_new());
+  if (number == nullptr || ASN1_INTEGER_set_int64(number.get(), result.crl_number) != 1 ||
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, X509V3_ADD_REPLACE) !=
+          1) {
+    return OpenSslInternal("adding cRLNumber");
+  }
+  const ASN1_OCTET_STRING* ca_ski = X509_get0_subject_key_id(ca_cert->get());
+  if (ca_ski != nullptr) {
+    Ptr<AUTHORITY_KEYID> akid(AUTHORITY_KEYID_new());
+    if (akid == nullptr) return OpenSslInternal("AUTHORITY_KEYID_new");
+    akid->keyid = ASN1_OCTET_STRING_dup(ca_ski);
+    if (akid->keyid == nullptr ||
+        X509_CRL_add1_ext_i2d(crl.get(), NID_authority_key_identifier, akid.get(), 0,
+                              X509V3_ADD_REPLACE) != 1) {
+      return OpenSslInternal("adding authorityKeyIdentifier to the CRL");
+    }
+  }
+  if (X509_CRL_sort(crl.get()) != 1) return OpenSslInternal("X509_CRL_sort");
+  if (X509_CRL_sign(crl.get(), ca_key->get(), EVP_sha256()) <= 0) {
+    return OpenSslInternal("X509_CRL_sign");
+  }
+  Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr) return OpenSslInternal("BIO_new");
+  if (PEM_write_bio_X509_CRL(bio.get(), crl.get()) != 1) {
+    return OpenSslInternal("PEM_write_bio_X509_CRL");
+  }
+  RINGFENCE_ASSIGN_OR_RETURN(result.crl_pem, BioContents(bio.get()));
+  return result;
 }
 
 }  // namespace ringfence::crypto

@@ -47,3 +47,12 @@ endif()
 ringfence_cc_test(NAME noninterference_test SRCS noninterference_test.cc
   DEPS tools_noninterference tools_synth node_loader policy_policy policy_testing_policy_text
        crypto_testing_deterministic_random_source base_csv absl::strings LABELS e2e)
+# The coordinator binary's health service, limits and SIGTERM shutdown.
+ringfence_cc_test(NAME coordinator_lifecycle_e2e_test SRCS coordinator_lifecycle_e2e_test.cc
+  DEPS tests_testing_subprocess coordinator_store coordinator_testing_health_client
+  policy_policy policy_testing_policy_text node_protect node_submit_client
+  crypto_testing_deterministic_random_source catalogue_catalogue base_testing_status_matchers
+  absl::strings gRPC::grpc++ LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(coordinator_lifecycle_e2e_test ringfence ringfence-coordinator)
+endif()

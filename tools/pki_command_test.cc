@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "base/csv.h"
 #include "base/testing/status_matchers.h"
 #include "crypto/identity.h"
+#include "crypto/revocation.h"
 #include "crypto/x509.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -269,7 +271,7 @@ TEST_F(PkiCommandTest, ShowPrintsCertificatesAndRejectsOtherFiles) {
 }
 
 TEST_F(PkiCommandTest, EverySubcommandHasHelpAndBadUsageIsExitTwo) {
-  for (const char* sub : {"init", "issue", "show"}) {
+  for (const char* sub : {"init", "issue", "show", "revoke"}) {
     EXPECT_EQ(Run({sub, "--help"}), 0) << sub;
     EXPECT_THAT(last_stdout_, HasSubstr("usage: ringfence pki")) << sub;
   }
@@ -279,6 +281,62 @@ TEST_F(PkiCommandTest, EverySubcommandHasHelpAndBadUsageIsExitTwo) {
   EXPECT_EQ(Run({"init", "--la", "E09000033"}), 2);  // missing --out
   EXPECT_EQ(Run({"init", "--out", out_, "--la", "E09000033", "--days", "0"}), 2);
   EXPECT_FALSE(fs::exists(out_));
+}
+
+TEST_F(PkiCommandTest, RevokeCreatesThenExtendsASignedCrl) {
+  ASSERT_EQ(InitTwoLas(), 0);
+  const std::string ca_pem = Read(out_ + "/ca.pem");
+  const std::string crl = out_ + "/crl.pem";
+  EXPECT_FALSE(fs::exists(crl));
+  ASSERT_EQ(Run({"revoke", "--ca-dir", out_, "--cert", out_ + "/la/E09000033.pem"}), 0);
+  EXPECT_THAT(last_stdout_, HasSubstr("Revoked serial"));
+  EXPECT_THAT(last_stdout_, HasSubstr("CRL number 1"));
+  EXPECT_EQ(Mode(crl), 0644);
+
+  absl::StatusOr<std::unique_ptr<crypto::RevocationList>> list =
+      crypto::RevocationList::Load(crl, ca_pem);
+  ASSERT_THAT(list, IsOk());
+  EXPECT_THAT((*list)->IsRevoked(Read(out_ + "/la/E09000033.pem")),
+              ringfence::testing::IsOkAndHolds(true));
+  EXPECT_THAT((*list)->IsRevoked(Read(out_ + "/la/E08000025.pem")),
+              ringfence::testing::IsOkAndHolds(false));
+
+  // A second revocation keeps the first; repeating one is reported, not an error.
+  ASSERT_EQ(Run({"revoke", "--ca-dir", out_, "--cert", out_ + "/recipients/public-web.pem",
+                 "--crl", crl, "--days", "7"}),
+            0);
+  EXPECT_THAT(last_stdout_, HasSubstr("CRL number 2"));
+  ASSERT_EQ(Run({"revoke", "--ca-dir", out_, "--cert", out_ + "/la/E09000033.pem"}), 0);
+  EXPECT_THAT(last_stdout_, HasSubstr("Already revoked"));
+  absl::StatusOr<crypto::CrlInfo> info = crypto::ParseAndVerifyCrl(Read(crl), ca_pem);
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->revoked_serials_hex.size(), 2u);
+  EXPECT_EQ(info->crl_number, 3);
+  EXPECT_GT(info->next_update, absl::Now() + absl::Hours(24 * 29));
+}
+
+TEST_F(PkiCommandTest, RevokeRefusesForeignCertificatesAndTamperedCrls) {
+  ASSERT_EQ(InitTwoLas(), 0);
+  const std::string other = root_ + "/other";
+  ASSERT_EQ(Run({"init", "--out", other, "--la", "E09000033"}), 0);
+  std::string err;
+  EXPECT_EQ(Run({"revoke", "--ca-dir", out_, "--cert", other + "/la/E09000033.pem"}, &err), 1);
+  EXPECT_THAT(err, HasSubstr("not issued by this CA"));
+  EXPECT_FALSE(fs::exists(out_ + "/crl.pem"));
+
+  // A CRL signed by another CA is not extended (nor silently replaced).
+  ASSERT_EQ(Run({"revoke", "--ca-dir", other, "--cert", other + "/la/E09000033.pem"}), 0);
+  const std::string foreign = Read(other + "/crl.pem");
+  ASSERT_THAT(base::WriteFileAtomically(out_ + "/crl.pem", foreign), IsOk());
+  EXPECT_EQ(Run({"revoke", "--ca-dir", out_, "--cert", out_ + "/la/E09000033.pem"}, &err), 1);
+  EXPECT_THAT(err, HasSubstr("CRL unchanged"));
+  EXPECT_EQ(Read(out_ + "/crl.pem"), foreign);
+
+  EXPECT_EQ(Run({"revoke", "--ca-dir", out_}), 2);  // missing --cert
+  EXPECT_EQ(Run({"revoke", "--ca-dir", out_, "--cert", out_ + "/la/E09000033.pem", "--days",
+                 "0"}),
+            2);
+  EXPECT_EQ(Run({"revoke", "--ca-dir", out_, "--cert", root_ + "/missing.pem"}), 1);
 }
 
 }  // namespace
