@@ -226,7 +226,7 @@ TEST(CsvReaderTest, ReusedRowKeepsItsStorage) {
 }
 
 TEST(FileTest, WritesAtomicallyWithMode) {
-  std::string path = ::testing::TempDir() + "/csv_test_file";
+  std::string path = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_csv_test_file";
   ASSERT_TRUE(WriteFileAtomically(path, "secret", 0600).ok());
   std::string back;
   ASSERT_TRUE(ReadFileToString(path, &back).ok());
@@ -236,7 +236,7 @@ TEST(FileTest, WritesAtomicallyWithMode) {
 }
 
 TEST(FileTest, ReadsLargeAndEmptyFilesWhole) {
-  const std::string path = ::testing::TempDir() + "/csv_test_large";
+  const std::string path = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_csv_test_large";
   std::string big;
   for (int i = 0; big.size() < (3 << 20) + 7; ++i) absl::StrAppend(&big, "C", i, ",x\n");
   ASSERT_TRUE(WriteFileAtomically(path, big).ok());

@@ -62,7 +62,7 @@ class RevocationServiceTest : public ::testing::Test {
     ASSERT_THAT(policy, IsOk());
     policy_ = *std::move(policy);
 
-    std::string tmpl = ::testing::TempDir() + "/revocation_service_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_revocation_service_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     crl_path_ = dir_ + "/crl.pem";

@@ -96,7 +96,7 @@ class ServiceTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(pki_, nullptr);
-    std::string tmpl = ::testing::TempDir() + "/service_test_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_service_test_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     absl::StatusOr<std::unique_ptr<SubmissionStore>> store =

@@ -28,7 +28,7 @@ using ::testing::HasSubstr;
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/store_test_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_store_test_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     path_ = dir_ + "/coordinator.db";

@@ -177,7 +177,7 @@ TEST(NormalizeSerialHexTest, OneFormForEverySpelling) {
 class RevocationListTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/revocation_test_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_revocation_test_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     path_ = dir_ + "/crl.pem";

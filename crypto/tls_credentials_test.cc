@@ -235,7 +235,7 @@ TEST_F(MutualTlsTest, ClientRefusesServerFromAnotherCa) {
 class LoadTlsMaterialTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/tls_material_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_tls_material_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     pki_ = Pki::Make();

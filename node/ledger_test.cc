@@ -39,7 +39,7 @@ RoundKey Key(int year = 2025, unsigned catalogue_version = 1,
 class LedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/ledger_test_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_ledger_test_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     path_ = dir_ + "/ledger.db";

@@ -10,6 +10,7 @@
 // and for a variant that changes an untainted attribute (a child's sex).
 #include "tools/noninterference.h"
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -53,7 +54,7 @@ absl::StatusOr<node::LaData> Load(const std::string& dir, const std::string& la)
 class NoninterferenceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(::testing::TempDir() + "/noninterference");
+    dir_ = new std::string(::testing::TempDir() + "/" + std::to_string(::getpid()) + "_noninterference");
     std::filesystem::remove_all(*dir_);
     tools::synth::SynthOptions options;
     options.la_count = 16;  // spread over the regions, Kent-like UASC numbers included

@@ -31,7 +31,7 @@ using ::testing::IsEmpty;
 class PkiCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/pki_command_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_pki_command_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     root_ = tmpl;
     out_ = root_ + "/pki";

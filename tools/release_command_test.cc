@@ -66,7 +66,7 @@ ringfence::v1::SubmitRequest MakeRequest(const std::string& la, int64_t base) {
 class ReleaseCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/release_command_test_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_release_command_test_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     absl::StatusOr<coordinator::testing::TestPki> pki = coordinator::testing::TestPki::Create();

@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,7 +20,7 @@ std::string Read(const std::string& path) {
 class SynthCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = ::testing::TempDir() + "/synth_command_test";
+    root_ = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_synth_command_test";
     std::filesystem::remove_all(root_);
   }
   void TearDown() override { std::filesystem::remove_all(root_); }

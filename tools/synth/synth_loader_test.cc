@@ -1,5 +1,6 @@
 // Cross-check: everything `ringfence synth` writes must load through the node's strict loader
 // with zero errors, and the node's own CLA count must equal the generator's.
+#include <unistd.h>
 #include <algorithm>
 #include <filesystem>
 #include <string>
@@ -58,7 +59,7 @@ TEST(SynthLoaderTest, SeedsOneToThreeLoadWithoutErrorsIn2024To2026) {
       options.la_count = 10;
       options.year = year;
       options.seed = seed;
-      options.out_dir = absl::StrCat(::testing::TempDir(), "/synth_loader_", seed, "_", year);
+      options.out_dir = absl::StrCat(::testing::TempDir(), "/", ::getpid(), "_synth_loader_", seed, "_", year);
       ExpectRunLoads(options);
     }
   }
@@ -70,14 +71,14 @@ TEST(SynthLoaderTest, EveryLaAndEveryYearLoads) {
   options.year = 2025;
   options.seed = 4;
   options.scale = 0.2;
-  options.out_dir = ::testing::TempDir() + "/synth_loader_all";
+  options.out_dir = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_synth_loader_all";
   ExpectRunLoads(options);
   for (int year = kFirstSynthYear; year <= kLastSynthYear; ++year) {
     SynthOptions one;
     one.la_codes = {"E10000016"};  // Kent: many UASC
     one.year = year;
     one.seed = 5;
-    one.out_dir = absl::StrCat(::testing::TempDir(), "/synth_loader_kent_", year);
+    one.out_dir = absl::StrCat(::testing::TempDir(), "/", ::getpid(), "_synth_loader_kent_", year);
     ExpectRunLoads(one);
   }
 }
@@ -116,7 +117,7 @@ TEST(SynthLoaderTest, InjectedErrorsAreReportedExactlyAndNothingElse) {
     options.year = year;
     options.seed = 9;
     options.inject_errors = true;
-    options.out_dir = absl::StrCat(::testing::TempDir(), "/synth_inject_", year);
+    options.out_dir = absl::StrCat(::testing::TempDir(), "/", ::getpid(), "_synth_inject_", year);
     std::filesystem::remove_all(options.out_dir);
     ASSERT_THAT(GenerateSynthetic(options), IsOk());
     for (const std::string& code : options.la_codes) {
@@ -140,7 +141,7 @@ TEST(SynthLoaderTest, SingleFolderLoadsAndInjectedSingleFolderReportsExactly) {
   options.year = 2025;
   options.seed = 10;
   options.single_folder = true;
-  options.out_dir = ::testing::TempDir() + "/synth_single_loads";
+  options.out_dir = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_synth_single_loads";
   std::filesystem::remove_all(options.out_dir);
   std::vector<SynthSummary> summaries;
   ASSERT_THAT(GenerateSynthetic(options, &summaries), IsOk());
@@ -171,7 +172,7 @@ TEST(SynthLoaderTest, SingleFolderLoadsAndInjectedSingleFolderReportsExactly) {
   EXPECT_GE(expected.size(), 19u);
   EXPECT_EQ(ReportedPrefixes(options.out_dir, "E92000001", options.year), expected);
   std::filesystem::remove_all(options.out_dir);
-  std::filesystem::remove_all(::testing::TempDir() + "/synth_single_loads");
+  std::filesystem::remove_all(::testing::TempDir() + "/" + std::to_string(::getpid()) + "_synth_single_loads");
 }
 
 }  // namespace

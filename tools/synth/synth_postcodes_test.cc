@@ -1,5 +1,6 @@
 // Postcode table, placement geography, the other 903 tables and the national
 // single folder.
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -272,7 +273,7 @@ TEST(SynthPostcodesTest, NationalSingleFolderHasEnglandsVolumeAndUniqueIds) {
   options.year = 2025;
   options.seed = 1;
   options.single_folder = true;
-  options.out_dir = ::testing::TempDir() + "/synth_national";
+  options.out_dir = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_synth_national";
   std::filesystem::remove_all(options.out_dir);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<SynthSummary> summaries;

@@ -1,5 +1,6 @@
 #include "tools/synth/synth.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -145,7 +146,7 @@ TEST(SynthTest, DifferentSeedGivesDifferentFiles) {
 }
 
 TEST(SynthTest, WritesTheSameBytesToDiskAndAnLaDoesNotDependOnTheOthersChosen) {
-  const std::string root = ::testing::TempDir() + "/synth_test_disk";
+  const std::string root = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_synth_test_disk";
   std::filesystem::remove_all(root);
   SynthOptions one;
   one.la_codes = {kWestminster, kRutland};
