@@ -8,4 +8,7 @@ ringfence_cc_test(NAME tools_policy_command_test SRCS policy_command_test.cc
 # main.cmake declares the binary before this fragment is included.
 if(TARGET ringfence)
   target_link_libraries(ringfence PRIVATE tools_policy_command)
+  if(RINGFENCE_BUILD_TESTS)
+    add_dependencies(tools_policy_command_test ringfence)  # PolicyBinaryTest runs it
+  endif()
 endif()
