@@ -1,6 +1,8 @@
 if(RINGFENCE_BUILD_TESTS)
   ringfence_cc_library(NAME tests_testing_subprocess SRCS testing/subprocess.cc
     HDRS testing/subprocess.h)
+  ringfence_cc_library(NAME tests_testing_wire_capture SRCS testing/wire_capture.cc
+    HDRS testing/wire_capture.h DEPS gRPC::grpc++)
 endif()
 # End-to-end tests run the real binaries, so they depend on them being built.
 set(RINGFENCE_E2E_BINARIES ringfence ringfence-node ringfence-coordinator)
@@ -9,8 +11,9 @@ ringfence_cc_test(NAME round_e2e_test SRCS round_e2e_test.cc
   crypto_testing_deterministic_random_source base_csv catalogue_catalogue absl::strings
   LABELS e2e)
 ringfence_cc_test(NAME node_egress_test SRCS node_egress_test.cc
-  DEPS tests_testing_subprocess node_loader node_grid node_protect node_submit_client
-  crypto_tls_credentials crypto_random_source base_csv absl::strings LABELS e2e)
+  DEPS tests_testing_subprocess tests_testing_wire_capture node_loader node_grid node_protect
+  node_submit_client node_round policy_policy policy_testing_policy_text crypto_tls_credentials
+  crypto_random_source base_csv absl::strings LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(round_e2e_test ${RINGFENCE_E2E_BINARIES})
   add_dependencies(node_egress_test ${RINGFENCE_E2E_BINARIES})
@@ -32,13 +35,9 @@ if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_crash_e2e_test ringfence-node ringfence-node-crashtest ringfence
     ringfence-coordinator)
 endif()
-# node_egress_test also drives node::RunSubmitRound and builds policy variants.
-if(RINGFENCE_BUILD_TESTS)
-  target_link_libraries(node_egress_test PRIVATE node_round policy_policy
-    policy_testing_policy_text)
-endif()
 ringfence_cc_test(NAME node_egress_shape_test SRCS node_egress_shape_test.cc
-  DEPS tests_testing_subprocess node_loader node_grid node_round node_testing_la_folder
+  DEPS tests_testing_subprocess tests_testing_wire_capture node_loader node_grid node_round
+  node_testing_la_folder
   policy_policy policy_testing_policy_text crypto_tls_credentials crypto_random_source
   catalogue_catalogue absl::strings LABELS e2e TIMEOUT 600)
 if(RINGFENCE_BUILD_TESTS)

@@ -46,6 +46,7 @@
 #include "policy/testing/policy_text.h"
 #include "proto/cells.pb.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/wire_capture.h"
 
 namespace ringfence {
 namespace {
@@ -56,6 +57,8 @@ using ::ringfence::node::testing::HeaderCsv;
 using ::ringfence::node::testing::HeaderRow;
 using ::ringfence::node::testing::TableCsv;
 using ::ringfence::node::testing::TempFolder;
+// What one round put on the wire, as gRPC serialized it.
+using Capture = testing::WireCapture;
 using testing::BinaryPath;
 using testing::ReadFileOrEmpty;
 using testing::RunCommand;
@@ -63,54 +66,6 @@ using testing::RunResult;
 
 constexpr int kYear = 2025;
 
-// What one round put on the wire, as gRPC serialized it.
-struct Capture {
-  std::mutex mu;
-  size_t metadata_bytes = 0;
-  std::vector<std::string> messages;
-};
-
-class CaptureInterceptor : public grpc::experimental::Interceptor {
- public:
-  explicit CaptureInterceptor(Capture* sink) : sink_(sink) {}
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    using grpc::experimental::InterceptionHookPoints;
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
-      std::lock_guard<std::mutex> lock(sink_->mu);
-      for (const auto& [k, v] : *methods->GetSendInitialMetadata()) {
-        sink_->metadata_bytes += k.size() + v.size();
-      }
-    }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
-      grpc::ByteBuffer* buffer = methods->GetSerializedSendMessage();
-      std::vector<grpc::Slice> slices;
-      std::string message;
-      if (buffer != nullptr && buffer->Dump(&slices).ok()) {
-        for (const grpc::Slice& s : slices) {
-          message.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        }
-      }
-      std::lock_guard<std::mutex> lock(sink_->mu);
-      sink_->messages.push_back(std::move(message));
-    }
-    methods->Proceed();
-  }
-
- private:
-  Capture* sink_;
-};
-
-class CaptureFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
- public:
-  explicit CaptureFactory(Capture* sink) : sink_(sink) {}
-  grpc::experimental::Interceptor* CreateClientInterceptor(
-      grpc::experimental::ClientRpcInfo*) override {
-    return new CaptureInterceptor(sink_);
-  }
-
- private:
-  Capture* sink_;
-};
 
 // The shape of what a round sent: the initial metadata's size, then each message's size.
 std::vector<size_t> ShapeOf(Capture& c) {
@@ -231,10 +186,7 @@ class EgressShapeTest : public ::testing::Test {
     auto tls = crypto::LoadTlsMaterial(d + "/pki/ca.pem", d + "/pki/la/" + la + ".pem",
                                        d + "/pki/la/" + la + ".key");
     EXPECT_TRUE(tls.ok()) << tls.status();
-    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> f;
-    f.push_back(std::make_unique<CaptureFactory>(sink));
-    return grpc::experimental::CreateCustomChannelWithInterceptors(
-        *address_, crypto::MakeChannelCredentials(*tls), grpc::ChannelArguments(), std::move(f));
+    return testing::CapturingChannel(*address_, crypto::MakeChannelCredentials(*tls), sink);
   }
 
   // The exact grid of `data` through the node's own loader (or the fixed value).

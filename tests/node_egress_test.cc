@@ -34,10 +34,12 @@
 #include "policy/testing/policy_text.h"
 #include "proto/cells.pb.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/wire_capture.h"
 
 namespace ringfence {
 namespace {
 
+using Capture = testing::WireCapture;
 using testing::BinaryPath;
 using testing::ReadFileOrEmpty;
 using testing::RunCommand;
@@ -46,54 +48,6 @@ using testing::RunResult;
 constexpr int kYear = 2025;
 const char kLa[] = "E08000025";
 
-// What a client sent: every metadata entry and message, in one byte string, and each
-// serialized message on its own.
-struct Capture {
-  std::string wire;
-  std::vector<std::string> messages;
-};
-
-// Records every message and metadata entry a client sends.
-class CaptureInterceptor : public grpc::experimental::Interceptor {
- public:
-  explicit CaptureInterceptor(Capture* sink) : sink_(sink) {}
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    using grpc::experimental::InterceptionHookPoints;
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
-      for (const auto& [k, v] : *methods->GetSendInitialMetadata()) {
-        sink_->wire.append(k).append(v);
-      }
-    }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
-      grpc::ByteBuffer* buffer = methods->GetSerializedSendMessage();
-      std::vector<grpc::Slice> slices;
-      std::string message;
-      if (buffer != nullptr && buffer->Dump(&slices).ok()) {
-        for (const grpc::Slice& s : slices) {
-          message.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        }
-      }
-      sink_->wire += message;
-      sink_->messages.push_back(std::move(message));
-    }
-    methods->Proceed();
-  }
-
- private:
-  Capture* sink_;
-};
-
-class CaptureFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
- public:
-  explicit CaptureFactory(Capture* sink) : sink_(sink) {}
-  grpc::experimental::Interceptor* CreateClientInterceptor(
-      grpc::experimental::ClientRpcInfo*) override {
-    return new CaptureInterceptor(sink_);
-  }
-
- private:
-  Capture* sink_;
-};
 
 policy::Policy ShippedPolicy() {
   auto p = policy::ParsePolicy(policy::testing::ShippedPolicyText(), "shipped");
@@ -177,10 +131,7 @@ class EgressTest : public ::testing::Test {
     auto tls = crypto::LoadTlsMaterial(dir_ + "/pki/ca.pem", dir_ + "/pki/la/" + kLa + ".pem",
                                        dir_ + "/pki/la/" + kLa + ".key");
     EXPECT_TRUE(tls.ok()) << tls.status();
-    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> f;
-    f.push_back(std::make_unique<CaptureFactory>(sink));
-    return grpc::experimental::CreateCustomChannelWithInterceptors(
-        address_, crypto::MakeChannelCredentials(*tls), grpc::ChannelArguments(), std::move(f));
+    return testing::CapturingChannel(address_, crypto::MakeChannelCredentials(*tls), sink);
   }
 
   // The LA's exact grid, through the node's own loader.
