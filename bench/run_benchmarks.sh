@@ -3,12 +3,15 @@
 # on one synthetic national folder (all 153 LAs' rows in one set of files) at 1x and 10x.
 #
 #   bench/run_benchmarks.sh [--bin DIR] [--work DIR] [--runs N] [--runs-10x N]
-#                           [--scales "1 10"] [--la CODE] [--year YYYY] [--results FILE]
+#                           [--scales "1 10"] [--tools "cat node pandas sqlite"]
+#                           [--la CODE] [--year YYYY] [--results FILE]
 #
 # Builds nothing: it runs DIR/ringfence (to generate the inputs) and DIR/ringfence-node, by
 # default build/bin. Inputs go to --work (default: a new temporary folder, removed at the end
-# unless --work was given; an existing input there is reused). Needs /usr/bin/time (Debian
-# package `time`), sqlite3, python3 with pandas (for bench/reference_grid.py).
+# unless --work was given; an existing input there is reused). --tools times only the listed
+# tools (default: all four); the cell comparison with pandas needs pandas among them. Needs
+# /usr/bin/time (Debian package `time`), and for the tools timed sqlite3 and python3 with
+# pandas (for bench/reference_grid.py).
 #
 # The files are read once untimed first (so every command reads them from the page cache),
 # then each command runs N times under /usr/bin/time; the table shows the median wall time and the largest peak RSS.
@@ -30,12 +33,13 @@ WORK=""
 RUNS=5
 RUNS_10X=3
 SCALES="1 10"
+TOOLS="cat node pandas sqlite"
 LA=E09000033
 YEAR=2025
 SEED=1
 RESULTS=""
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
@@ -43,6 +47,7 @@ while [[ $# -gt 0 ]]; do
     --runs) RUNS="$2"; shift 2 ;;
     --runs-10x) RUNS_10X="$2"; shift 2 ;;
     --scales) SCALES="$2"; shift 2 ;;
+    --tools) TOOLS="$2"; shift 2 ;;
     --la) LA="$2"; shift 2 ;;
     --year) YEAR="$2"; shift 2 ;;
     --results) RESULTS="$2"; shift 2 ;;
@@ -52,13 +57,21 @@ while [[ $# -gt 0 ]]; do
 done
 
 die() { echo "run_benchmarks.sh: $*" >&2; exit 1; }
+uses() { [[ " $TOOLS " == *" $1 "* ]]; }
+for tool in $TOOLS; do
+  case "$tool" in cat | node | pandas | sqlite) ;; *) die "unknown tool '$tool' in --tools" ;; esac
+done
 for tool in "$BIN/ringfence" "$BIN/ringfence-node"; do
   [[ -x "$tool" ]] || die "$tool not found: build first (cmake --build build), or pass --bin"
 done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time not found: apt-get install time"
-command -v sqlite3 >/dev/null || die "sqlite3 not found: apt-get install sqlite3"
-/usr/bin/python3 -c 'import pandas' 2>/dev/null || die "pandas not found: apt-get install python3-pandas"
-[[ -f "$ROOT/bench/reference_grid.py" ]] || die "bench/reference_grid.py is missing"
+if uses sqlite; then
+  command -v sqlite3 >/dev/null || die "sqlite3 not found: apt-get install sqlite3"
+fi
+if uses pandas; then
+  /usr/bin/python3 -c 'import pandas' 2>/dev/null || die "pandas not found: apt-get install python3-pandas"
+  [[ -f "$ROOT/bench/reference_grid.py" ]] || die "bench/reference_grid.py is missing"
+fi
 
 CLEANUP=""
 if [[ -z "$WORK" ]]; then
@@ -184,22 +197,36 @@ for scale in $SCALES; do
 
   echo "   timing ($runs runs each)"
   cat "${csvs[@]}" >/dev/null  # warm the page cache
-  run_timed "cat-x$scale" "$runs" /dev/null -- cat "${csvs[@]}"
-  run_timed "node-x$scale" "$runs" "$WORK/node-x$scale.csv" -- \
-    "$BIN/ringfence-node" preview --exact --data "$dir" --la "$LA" --year "$YEAR"
-  run_timed "pandas-x$scale" "$runs" "$WORK/pandas-x$scale.csv" -- \
-    /usr/bin/python3 "$ROOT/bench/reference_grid.py" --data "$dir" --la "$LA" --year "$YEAR"
-  run_timed "sqlite-x$scale" "$runs" "$WORK/sqlite-x$scale.csv" -- \
-    sqlite3 :memory: ".read $driver"
-  for tool in cat node pandas sqlite; do
+  if uses cat; then run_timed "cat-x$scale" "$runs" /dev/null -- cat "${csvs[@]}"; fi
+  if uses node; then
+    run_timed "node-x$scale" "$runs" "$WORK/node-x$scale.csv" -- \
+      "$BIN/ringfence-node" preview --exact --data "$dir" --la "$LA" --year "$YEAR"
+  fi
+  if uses pandas; then
+    run_timed "pandas-x$scale" "$runs" "$WORK/pandas-x$scale.csv" -- \
+      /usr/bin/python3 "$ROOT/bench/reference_grid.py" --data "$dir" --la "$LA" --year "$YEAR"
+  fi
+  if uses sqlite; then
+    run_timed "sqlite-x$scale" "$runs" "$WORK/sqlite-x$scale.csv" -- \
+      sqlite3 :memory: ".read $driver"
+  fi
+  for tool in $TOOLS; do
     read -r med lo hi rss cpu < <(stats "$WORK/$tool-x$scale.times")
     echo "$scale $tool $runs $med $lo $hi $rss $bytes $cpu" >>"$ROWS"
   done
-  echo "   cells: node $(($(wc -l <"$WORK/node-x$scale.csv") - 1)),"\
-       "pandas $(($(wc -l <"$WORK/pandas-x$scale.csv") - 1)),"\
-       "sqlite $(($(wc -l <"$WORK/sqlite-x$scale.csv") - 1));"\
-       "node=pandas on $(agreement "$WORK/pandas-x$scale.csv" "$WORK/node-x$scale.csv"),"\
-       "sqlite=pandas on $(agreement "$WORK/pandas-x$scale.csv" "$WORK/sqlite-x$scale.csv") common cells"
+  cells="   cells:"
+  for tool in node pandas sqlite; do
+    if uses "$tool"; then cells+=" $tool $(($(wc -l <"$WORK/$tool-x$scale.csv") - 1))"; fi
+  done
+  if uses pandas; then
+    for tool in node sqlite; do
+      if uses "$tool"; then
+        cells+="; $tool=pandas on $(agreement "$WORK/pandas-x$scale.csv" "$WORK/$tool-x$scale.csv")"
+      fi
+    done
+    cells+=" common cells"
+  fi
+  echo "$cells"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$WORK/machine.txt"
 
@@ -207,7 +234,7 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$WORK/machine.txt"
 
 # val SCALE TOOL FIELD: a field of a row of $ROWS (4 = median_s, 7 = peak_rss_kb).
 val() { awk -v s="$1" -v t="$2" -v f="$3" '$1 == s && $2 == t { print $f }' "$ROWS"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 echo
 printf '%-6s %-7s %5s %10s %10s %10s %12s %12s\n' scale tool runs median_s min_s max_s \
@@ -230,7 +257,7 @@ done
 set -- $SCALES
 if [[ $# -ge 2 ]]; then
   a="$1" b="${!#}"
-  for tool in node pandas sqlite cat; do
+  for tool in $TOOLS; do
     printf '  growth %sx->%sx %-7s time %sx, RSS %sx\n' "$a" "$b" "$tool" \
       "$(ratio "$(val "$b" "$tool" 4)" "$(val "$a" "$tool" 4)")" \
       "$(ratio "$(val "$b" "$tool" 7)" "$(val "$a" "$tool" 7)")"

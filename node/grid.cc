@@ -106,7 +106,13 @@ struct Member {
   const Oc3Record* leaver = nullptr;       // Care leavers: the OC3 row
   int leaver_age = 0;                      // Care leavers: age_in_year
   MissingKind missing_kind = MissingKind::kMissing;  // Missing
+  uint8_t postcode_facts = 0;  // CLA: kDistanceKnown | kDistanceOver20 | kOutOfArea
 };
+
+// Member::postcode_facts bits (see PostcodeFacts).
+constexpr uint8_t kDistanceKnown = 1;
+constexpr uint8_t kDistanceOver20 = 2;
+constexpr uint8_t kOutOfArea = 4;
 
 constexpr int kCohortCount = static_cast<int>(Cohort::kMissing) + 1;
 
@@ -155,6 +161,43 @@ absl::Status BuildContext(Context* ctx) {
   return absl::OkStatus();
 }
 
+// The conditions of distance_known, distance_over_20 and out_of_area (grid.h) for a CLA
+// member with current episode `current`; a UASC child meets none of them:
+//   kDistanceKnown   HOME_POST and PL_POST both in the postcode table with coordinates;
+//   kDistanceOver20  ... and more than 20.0 miles apart (DistanceOver20Miles);
+//   kOutOfArea       PL_POST in the table with a non-blank utla other than the node's LA.
+uint8_t PostcodeFacts(const Context& ctx, ChildIndex child, const EpisodeRecord& current) {
+  if (ctx.uasc[child]) return 0;
+  const auto& info = ctx.data.postcode_info;
+  auto in_table = [&info](PostcodeId id) -> const PostcodeInfo* {
+    return id < 0 || static_cast<size_t>(id) >= info.size() ? nullptr : &info[id];
+  };
+  const PostcodeInfo* home = in_table(current.home_post);
+  const PostcodeInfo* placed = in_table(current.pl_post);
+  uint8_t facts = 0;
+  if (home != nullptr && placed != nullptr && home->has_coords && placed->has_coords) {
+    facts |= kDistanceKnown;
+    if (DistanceOver20Miles(int64_t{placed->east} - home->east,
+                            int64_t{placed->north} - home->north)) {
+      facts |= kDistanceOver20;
+    }
+  }
+  // A blank utla (-1) makes out of area unknown, not counted.
+  if (placed != nullptr && placed->utla >= 0 && placed->utla != ctx.own_utla) facts |= kOutOfArea;
+  return facts;
+}
+
+constexpr size_t kPrefetchMembers = 8;
+
+// Starts loading `p` into the cache; no effect on results.
+inline void PrefetchForRead(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
+
 void BuildCohort(Cohort cohort, Context* ctx) {
   const LaData& data = ctx->data;
   const Date r = ctx->year.reference;
@@ -171,6 +214,18 @@ void BuildCohort(Cohort cohort, Context* ctx) {
         m.age_on = r;
         m.current = f.current;
         out.push_back(m);
+      }
+      // The postcode table is indexed by postcode, so these lookups jump about: start each
+      // member's a few members ahead (at national scale the table is tens of megabytes).
+      for (size_t i = 0; i < out.size(); ++i) {
+        if (i + kPrefetchMembers < out.size()) {
+          const EpisodeRecord& ahead = *out[i + kPrefetchMembers].current;
+          const auto& info = data.postcode_info;
+          for (PostcodeId id : {ahead.home_post, ahead.pl_post}) {
+            if (id >= 0 && static_cast<size_t>(id) < info.size()) PrefetchForRead(&info[id]);
+          }
+        }
+        out[i].postcode_facts = PostcodeFacts(*ctx, out[i].child, *out[i].current);
       }
       break;
     case Cohort::kStarted:
@@ -246,46 +301,13 @@ bool ThreeOrMorePlacements(const Context& ctx, const Member& m) {
   return PlacementsInYear(ctx.facts[m.child]) >= 3;
 }
 
-// The current episode's two postcodes, when both have coordinates in the postcode table.
-bool KnownPoints(const Context& ctx, const Member& m, const PostcodeInfo** home,
-                 const PostcodeInfo** placed) {
-  if (m.current == nullptr) return false;
-  const auto& info = ctx.data.postcode_info;
-  const PostcodeId h = m.current->home_post;
-  const PostcodeId p = m.current->pl_post;
-  if (h < 0 || p < 0 || static_cast<size_t>(h) >= info.size() ||
-      static_cast<size_t>(p) >= info.size()) {
-    return false;
-  }
-  if (!info[h].has_coords || !info[p].has_coords) return false;
-  *home = &info[h];
-  *placed = &info[p];
-  return true;
+bool DistanceKnown(const Context&, const Member& m) {
+  return (m.postcode_facts & kDistanceKnown) != 0;
 }
-
-bool DistanceKnown(const Context& ctx, const Member& m) {
-  const PostcodeInfo* home;
-  const PostcodeInfo* placed;
-  return !ctx.uasc[m.child] && KnownPoints(ctx, m, &home, &placed);
+bool DistanceOver20(const Context&, const Member& m) {
+  return (m.postcode_facts & kDistanceOver20) != 0;
 }
-
-bool DistanceOver20(const Context& ctx, const Member& m) {
-  const PostcodeInfo* home;
-  const PostcodeInfo* placed;
-  if (ctx.uasc[m.child] || !KnownPoints(ctx, m, &home, &placed)) return false;
-  return DistanceOver20Miles(int64_t{placed->east} - home->east,
-                             int64_t{placed->north} - home->north);
-}
-
-bool OutOfArea(const Context& ctx, const Member& m) {
-  if (ctx.uasc[m.child] || m.current == nullptr) return false;
-  const PostcodeId p = m.current->pl_post;
-  const auto& info = ctx.data.postcode_info;
-  if (p < 0 || static_cast<size_t>(p) >= info.size()) return false;  // blank or not in table
-  const int32_t utla = info[p].utla;
-  if (utla < 0) return false;  // blank utla: out of area is unknown, not counted
-  return utla != ctx.own_utla;
-}
+bool OutOfArea(const Context&, const Member& m) { return (m.postcode_facts & kOutOfArea) != 0; }
 
 bool InTouchYes(const Context&, const Member& m) {
   return m.leaver != nullptr && m.leaver->in_touch == InTouch::kYes;
@@ -620,6 +642,9 @@ const BreakdownRule* FindBreakdownRule(absl::string_view name) {
   return nullptr;
 }
 
+// A member's group in a breakdown that is not defined for it (ComputeExactGrid).
+constexpr uint8_t kNoGroup = 255;
+
 bool SameGroups(const BreakdownRule& rule, const catalogue::Breakdown& b) {
   if (rule.groups.size() != b.groups.size()) return false;
   for (size_t i = 0; i < b.groups.size(); ++i) {
@@ -665,7 +690,17 @@ absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int ye
   RINGFENCE_RETURN_IF_ERROR(BuildContext(&ctx));
 
   std::vector<int64_t> grid(catalogue::GridCells().size(), 0);
-  std::vector<const Member*> counted;
+  // Per member of the indicator's cohort: 1 when it meets the indicator's condition.
+  std::vector<uint8_t> counted;
+  // Every member's group in a breakdown, computed once per cohort and breakdown (a breakdown is
+  // asked for by up to five indicators of a cohort): at national scale a pass over the
+  // members' records costs far more than a pass over one byte per member.
+  struct MemberGroups {
+    Cohort cohort;
+    const BreakdownRule* rule;
+    std::vector<uint8_t> group;  // kNoGroup where the breakdown is not defined for the member
+  };
+  std::vector<MemberGroups> member_groups;
   // GridCells() is every indicator x breakdown x group in catalogue order, so each
   // (indicator, breakdown) histogram starts where the previous one ended.
   size_t offset = 0;
@@ -681,10 +716,9 @@ absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int ye
                                               ", but its rule is written for ",
                                               catalogue::CohortName(rule->cohort)));
     }
-    counted.clear();
-    for (const Member& m : CohortMembers(ind.cohort, &ctx)) {
-      if (rule->condition(ctx, m)) counted.push_back(&m);
-    }
+    const std::vector<Member>& members = CohortMembers(ind.cohort, &ctx);
+    counted.resize(members.size());
+    for (size_t i = 0; i < members.size(); ++i) counted[i] = rule->condition(ctx, members[i]);
     for (const std::string& bname : ind.breakdowns) {
       const catalogue::Breakdown* b = catalogue::FindBreakdown(bname);
       const BreakdownRule* brule = FindBreakdownRule(bname);
@@ -701,14 +735,34 @@ absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int ye
       if (offset + b->groups.size() > grid.size()) {
         return absl::InternalError("catalogue grid is shorter than its indicators");
       }
-      for (const Member* m : counted) {
-        const int g = brule->group_of(ctx, *m);
-        if (g < 0 || static_cast<size_t>(g) >= b->groups.size()) {
+      const std::vector<uint8_t>* groups = nullptr;
+      for (const MemberGroups& mg : member_groups) {
+        if (mg.cohort == ind.cohort && mg.rule == brule) groups = &mg.group;
+      }
+      if (groups == nullptr) {
+        if (b->groups.size() >= kNoGroup) {  // the rules above have at most 11
+          return absl::InternalError(absl::StrCat("breakdown ", bname, " has too many groups"));
+        }
+        MemberGroups mg{ind.cohort, brule, std::vector<uint8_t>(members.size())};
+        for (size_t i = 0; i < members.size(); ++i) {
+          const int g = brule->group_of(ctx, members[i]);
+          mg.group[i] = g < 0 || static_cast<size_t>(g) >= b->groups.size()
+                            ? kNoGroup
+                            : static_cast<uint8_t>(g);
+        }
+        member_groups.push_back(std::move(mg));
+        groups = &member_groups.back().group;
+      }
+      int64_t* cells = &grid[offset];
+      for (size_t i = 0; i < members.size(); ++i) {
+        if (!counted[i]) continue;
+        const uint8_t g = (*groups)[i];
+        if (g == kNoGroup) {
           return absl::InternalError(absl::StrCat("breakdown ", bname,
                                                   " is not defined for members of indicator ",
                                                   ind.name));
         }
-        ++grid[offset + static_cast<size_t>(g)];
+        ++cells[g];
       }
       offset += b->groups.size();
     }

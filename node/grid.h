@@ -61,7 +61,8 @@
 //
 // Performance: one pass over each table, arrays indexed by ChildIndex, no per-row allocation
 // and no string-keyed lookups; the postcode table was reduced to the data's postcodes when
-// loaded.
+// loaded. Each member's group in each breakdown, and the postcode facts of each CLA member,
+// are computed once, not once per indicator that uses them.
 //
 // Thread-safe: a pure function of its arguments.
 #ifndef RINGFENCE_NODE_GRID_H_

@@ -151,34 +151,149 @@ class FdCloser {
   int fd_;
 };
 
-// Reads a whole file into a buffer sized from fstat, without the extra copies of a stream
-// (the Episodes file of a large LA is tens of megabytes).
-absl::Status ReadWholeFile(const std::string& path, std::string* out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return OpenError(path);
-  FdCloser closer(fd);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    return absl::InternalError(absl::StrCat(path, ": cannot stat: ", std::strerror(errno)));
+// The last line feed in [begin, end), or null.
+const char* LastLineFeed(const char* begin, const char* end) {
+#if defined(__GLIBC__)
+  return static_cast<const char*>(::memrchr(begin, '\n', static_cast<size_t>(end - begin)));
+#else
+  for (const char* p = end; p != begin;) {
+    if (*--p == '\n') return p;
   }
-  out->resize(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < out->size()) {
-    const ssize_t n = ReadSome(fd, out->data() + done, out->size() - done);
-    if (n < 0) return ReadError(path);
-    if (n == 0) break;  // the file shrank
-    done += static_cast<size_t>(n);
-  }
-  out->resize(done);
-  char more[65536];  // the file may have grown since fstat
-  while (true) {
-    const ssize_t n = ReadSome(fd, more, sizeof more);
-    if (n < 0) return ReadError(path);
-    if (n == 0) break;
-    out->append(more, static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
+  return nullptr;
+#endif
 }
+
+// Reads a CSV file in pieces of whole records through one buffer of about kPieceBytes, so
+// loading a table neither holds the whole file in memory nor page-faults in a fresh buffer of
+// the file's size, and the tokenizer reads text that is still in the CPU cache (measured on the
+// 10x national folder: system time 1.27 -> 0.76 s, user time 5.34 -> 4.91 s).
+//
+// Each piece is text for its own base::CsvReader. A piece ends just after a line feed that is
+// outside quotes (found by quote parity from the piece's start, which is a record boundary),
+// so records never straddle pieces; a piece grows until it holds such a line feed or reaches
+// the end of the file. Reading the pieces one after another therefore yields exactly the
+// records, fields and syntax errors of reading the whole file at once. Two details keep
+// line numbers and the byte-order mark exact:
+//   - a piece after the first starts with the line feed that ended the previous one, which
+//     the reader skips as a blank line; so the reader never sees a later piece's first bytes
+//     at the start of its text, where it would strip a byte-order mark;
+//   - a piece that is not the last is followed by one extra byte, 'x' (a sentinel record of
+//     one field, never loaded), whose line tells where the next piece's lines start.
+// Physical line = the reader's line + line_offset().
+class PieceReader {
+ public:
+  static constexpr size_t kPieceBytes = 256 * 1024;
+
+  PieceReader() = default;
+  PieceReader(const PieceReader&) = delete;
+  PieceReader& operator=(const PieceReader&) = delete;
+  ~PieceReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Opens `path`; file_size() is then its size as fstat saw it (a hint for reserving).
+  absl::Status Open(const std::string& path) {
+    path_ = path;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return OpenError(path);
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) {
+      return absl::InternalError(absl::StrCat(path, ": cannot stat: ", std::strerror(errno)));
+    }
+    file_size_ = static_cast<size_t>(st.st_size);
+    buf_.reset(new char[capacity_ + 1]);  // +1: room for the sentinel
+    return absl::OkStatus();
+  }
+  size_t file_size() const { return file_size_; }
+
+  // Sets *text to the next piece. False (with OK) after the last piece.
+  absl::StatusOr<bool> Next(absl::string_view* text) {
+    if (last_) return false;
+    if (sentinel_ != nullptr) {
+      // The previous piece ended at `cut`: keep its last line feed and what follows.
+      const size_t cut = static_cast<size_t>(sentinel_ - buf_.get());
+      *sentinel_ = saved_;
+      line_offset_ += sentinel_line_ - 2;
+      std::memmove(buf_.get(), buf_.get() + cut - 1, size_ - (cut - 1));
+      size_ -= cut - 1;
+      sentinel_ = nullptr;
+    }
+    const size_t from = first_ ? 0 : 1;  // where this piece's own bytes begin
+    first_ = false;
+    while (true) {
+      while (size_ < capacity_ && !eof_) {
+        const ssize_t n = ReadSome(fd_, buf_.get() + size_, capacity_ - size_);
+        if (n < 0) return ReadError(path_);
+        if (n == 0) eof_ = true;
+        size_ += static_cast<size_t>(n > 0 ? n : 0);
+      }
+      if (eof_) {
+        last_ = true;
+        *text = absl::string_view(buf_.get(), size_);
+        return true;
+      }
+      const size_t cut = CutAfterLastRecord(from);
+      if (cut > 0) {
+        sentinel_ = buf_.get() + cut;
+        saved_ = *sentinel_;  // buf_ has one spare byte, so cut == size_ is fine
+        *sentinel_ = 'x';
+        *text = absl::string_view(buf_.get(), cut + 1);
+        return true;
+      }
+      // No record ends in the buffer (a very long quoted field): read a bigger piece.
+      std::unique_ptr<char[]> bigger(new char[2 * capacity_ + 1]);
+      std::memcpy(bigger.get(), buf_.get(), size_);
+      buf_ = std::move(bigger);
+      capacity_ *= 2;
+    }
+  }
+
+  // The sentinel record that ends the current piece, if `row` is it: then the next piece's
+  // offset is known from its line.
+  bool IsSentinel(const base::CsvRow& row) {
+    if (sentinel_ == nullptr || row.fields.size() != 1 || row.fields[0].data() != sentinel_) {
+      return false;
+    }
+    sentinel_line_ = row.line;
+    return true;
+  }
+
+  int line_offset() const { return line_offset_; }
+
+ private:
+  // Just past the last line feed in buf_[from, size_) that is outside quotes, or 0. Quotes
+  // toggle: in RFC 4180 an escaped quote is two quotes, so parity tells inside from outside.
+  size_t CutAfterLastRecord(size_t from) const {
+    const char* const data = buf_.get();
+    size_t cut = 0;
+    size_t outside = from;  // start of the current stretch outside quotes
+    while (true) {
+      const void* q = std::memchr(data + outside, '"', size_ - outside);
+      const size_t end =
+          q == nullptr ? size_ : static_cast<size_t>(static_cast<const char*>(q) - data);
+      const char* lf = LastLineFeed(data + outside, data + end);
+      if (lf != nullptr) cut = static_cast<size_t>(lf - data) + 1;
+      if (q == nullptr) return cut;
+      const void* close = std::memchr(data + end + 1, '"', size_ - end - 1);
+      if (close == nullptr) return cut;  // the rest is inside an open quote
+      outside = static_cast<size_t>(static_cast<const char*>(close) - data) + 1;
+    }
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  size_t file_size_ = 0;
+  std::unique_ptr<char[]> buf_;
+  size_t capacity_ = kPieceBytes;
+  size_t size_ = 0;  // bytes of buf_ in use
+  bool first_ = true;
+  bool eof_ = false;
+  bool last_ = false;         // the last piece was handed out
+  char* sentinel_ = nullptr;  // the current piece's sentinel byte, or null
+  char saved_ = 0;            // the file's byte under the sentinel
+  int sentinel_line_ = 0;     // the reader's line of the sentinel record
+  int line_offset_ = 0;
+};
 
 // Reads the file up to the end of its first non-blank record (a line break outside quotes),
 // so recognising a large file (a national postcode table) does not read all of it.
@@ -215,8 +330,10 @@ absl::Status ReadHeaderRecord(const std::string& path, std::string* out) {
   return absl::OkStatus();
 }
 
-// base::CsvReader reports "file:line: message"; split that into an error of our own.
-void AddCsvSyntaxError(const absl::Status& status, const std::string& file, ErrorSink* sink) {
+// base::CsvReader reports "file:line: message"; split that into an error of our own. The
+// reader read a piece of the file whose lines are `line_offset` lines into it (PieceReader).
+void AddCsvSyntaxError(const absl::Status& status, const std::string& file, int line_offset,
+                       ErrorSink* sink) {
   absl::string_view msg = status.message();
   int line = 0;
   if (absl::ConsumePrefix(&msg, file) && absl::ConsumePrefix(&msg, ":")) {
@@ -224,6 +341,7 @@ void AddCsvSyntaxError(const absl::Status& status, const std::string& file, Erro
     if (colon != absl::string_view::npos && absl::SimpleAtoi(msg.substr(0, colon), &line)) {
       msg.remove_prefix(colon + 1);
       absl::ConsumePrefix(&msg, " ");
+      line += line_offset;
     } else {
       line = 0;
       msg = status.message();
@@ -390,17 +508,6 @@ bool AllBlank(const base::CsvRow& row) {
   return true;
 }
 
-// A normalised postcode of at most 7 bytes (every real one: "SW1A1AA") packed with its
-// length into one integer key, so looking it up hashes one word instead of a string. False
-// for longer values, which are looked up as strings.
-inline bool PackPostcode(absl::string_view s, uint64_t* key) {
-  if (s.size() > 7) return false;
-  uint64_t k = 0;
-  std::memcpy(&k, s.data(), s.size());
-  *key = k | (static_cast<uint64_t>(s.size()) << 56);
-  return true;
-}
-
 // "DUC" may be masked: each of dd, mm and yyyy is either digits or all Z (any case). A fully
 // unmasked value must be a real date; unmasked parts of a masked one must be in range.
 bool ParseMaskableDate(absl::string_view text, Date* date, bool* masked) {
@@ -489,6 +596,20 @@ Columns ResolveColumns(const CsvFile& f) {
   return c;
 }
 
+// Starts loading `p`, which is about to be written, into the cache. No effect on results.
+inline void PrefetchForWrite(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, /*rw=*/1);
+#else
+  (void)p;
+#endif
+}
+
+// LoadTable reads this many rows at a time, and prefetches the lookups of the row this many
+// rows ahead of the one it loads (a row takes about 0.5 us to load, a memory miss 0.1 us).
+constexpr size_t kRowBatch = 64;
+constexpr size_t kPrefetchRows = 4;
+
 // Per-load state: the options, the data being built and the error sink.
 class Loader {
  public:
@@ -514,13 +635,22 @@ class Loader {
 
  private:
   absl::Status LoadTable(const CsvFile& file);
+  // Checks and loads row `i` of the batch rows_ of `f` (counted in `source`).
+  void LoadRow(const CsvFile& f, size_t i, bool once, TableSource* source);
+  // Prefetches the index entries that loading `row` will look up.
+  void PrefetchRow(const CsvFile& f, const base::CsvRow& row);
+  void PrefetchPostcode(absl::string_view raw);
+  // For the postcode table: looks up the postcodes of the batch's first `n` rows, into
+  // batch_postcode_ids_, with their index entries and PostcodeInfo prefetched.
+  void ResolvePostcodeRows(const CsvFile& f, size_t n);
   void HeaderRow(const CsvFile& f, const base::CsvRow& row);
   void EpisodesRow(const CsvFile& f, const base::CsvRow& row);
   void UascRow(const CsvFile& f, const base::CsvRow& row);
   void SensitiveRow(const CsvFile& f, const base::CsvRow& row);
   void Oc3Row(const CsvFile& f, const base::CsvRow& row);
   void MissingRow(const CsvFile& f, const base::CsvRow& row);
-  void PostcodeRow(const CsvFile& f, const base::CsvRow& row);
+  // `id`: the row's postcode in data_.postcodes, or -1 (ResolvePostcodeRows).
+  void PostcodeRow(const CsvFile& f, const base::CsvRow& row, PostcodeId id);
   bool Coordinate(const CsvFile& f, const base::CsvRow& row, Column c, int32_t* out);
   // Records the first row of `child` in a table that holds each child once; false (after
   // reporting) when the child was already there.
@@ -576,11 +706,11 @@ class Loader {
   // child after it.
   ChildIndex last_child_ = -1;
   absl::string_view last_child_id_;
-  // Every interned postcode that PackPostcode can pack, by its packed key (data_.postcodes
-  // holds them all; this answers the same lookups without hashing strings).
-  absl::flat_hash_map<uint64_t, PostcodeId> packed_postcodes_;
   std::vector<int32_t> once_line_;  // per child: line of its row in the current "once" table
   std::string scratch_;
+  std::vector<base::CsvRow> rows_;              // LoadTable's batch of rows, reused
+  std::vector<std::string> batch_postcodes_;    // ResolvePostcodeRows: normalised pcd
+  std::vector<PostcodeId> batch_postcode_ids_;  // ... and its id, or -1
   PostcodeMemo home_post_memo_;
   PostcodeMemo pl_post_memo_;
 };
@@ -602,7 +732,7 @@ absl::Status Loader::Run(const std::vector<std::pair<std::string, std::string>>&
     base::CsvRow row;
     if (!reader.Next(&row)) {
       if (!reader.status().ok()) {
-        AddCsvSyntaxError(reader.status(), name, &sink_);
+        AddCsvSyntaxError(reader.status(), name, /*line_offset=*/0, &sink_);
       } else {
         sink_.Add(name, 1, kHeaderField,
                   absl::StrCat("the file is empty; expected a header row with the columns of "
@@ -662,11 +792,8 @@ absl::Status Loader::Run(const std::vector<std::pair<std::string, std::string>>&
 }
 
 absl::Status Loader::LoadTable(const CsvFile& f) {
-  // One buffer per file, freed when the table is loaded: reusing one buffer saves page faults
-  // but keeps the largest file's size resident while later tables load (measured: +133 MiB
-  // peak at 10x), which matters more on an LA's machine.
-  std::string text;
-  RINGFENCE_RETURN_IF_ERROR(ReadWholeFile(f.path, &text));
+  PieceReader file;
+  RINGFENCE_RETURN_IF_ERROR(file.Open(f.path));
   last_child_ = -1;
   last_child_id_ = absl::string_view();
   TableSource& source = data_.tables[static_cast<int>(f.schema->table)];
@@ -676,14 +803,15 @@ absl::Status Loader::LoadTable(const CsvFile& f) {
   const Table table = f.schema->table;
   const bool once = table == Table::kOc3 || table == Table::kSensitive;
   if (once) once_line_.assign(data_.children.size(), 0);
+  const size_t bytes = file.file_size();
   switch (table) {
     case Table::kHeader:
-      data_.children.reserve(text.size() / 48);
-      data_.child_ids.Reserve(text.size() / 40);
+      data_.children.reserve(bytes / 40);
+      data_.child_ids.Reserve(bytes / 40);
       break;
     case Table::kEpisodes:
-      data_.episodes.reserve(text.size() / 64);
-      packed_postcodes_.reserve(text.size() / 256);
+      data_.episodes.reserve(bytes / 64);
+      data_.postcodes.Reserve(bytes / 128);
       break;
     case Table::kPostcodes:
       data_.postcode_info.assign(static_cast<size_t>(data_.postcodes.size()), PostcodeInfo{});
@@ -692,50 +820,139 @@ absl::Status Loader::LoadTable(const CsvFile& f) {
       break;
   }
 
-  base::CsvReader reader(text, f.name);
-  base::CsvRow row;
-  reader.Next(&row);  // the header, recognised in pass 1
-  while (!sink_.stopped() && reader.Next(&row)) {
-    if (row.fields.size() != f.field_count) {
-      if (row.fields.size() == 1 && AllBlank(row)) continue;  // a line of spaces
-      Error(f, row, policy::DataErrorClass::kStructure, kRowField,
-            absl::StrCat("ragged line: ", row.fields.size(), " fields, but the header has ",
-                         f.field_count));
-      continue;
+  // Rows are read a batch at a time so that the index lookups of the next few rows can be
+  // started (prefetched) while a row is validated: with a national folder the indexes are far
+  // larger than the CPU caches, and a lookup that waits for memory costs more than the rest of
+  // its row. Rows read past the point where loading stops are never looked at.
+  rows_.resize(kRowBatch);
+  bool header = true;  // the first record is the header, recognised in pass 1
+  absl::string_view text;
+  while (!sink_.stopped()) {
+    absl::StatusOr<bool> piece = file.Next(&text);
+    if (!piece.ok()) return piece.status();
+    if (!*piece) break;
+    base::CsvReader reader(text, f.name);
+    const int line_offset = file.line_offset();
+    bool more = true;
+    while (more && !sink_.stopped()) {
+      size_t n = 0;
+      while (n < kRowBatch && (more = reader.Next(&rows_[n]))) {
+        base::CsvRow& row = rows_[n];
+        if (file.IsSentinel(row)) continue;
+        row.line += line_offset;
+        if (header) {
+          header = false;
+          continue;
+        }
+        ++n;
+      }
+      if (table == Table::kPostcodes) ResolvePostcodeRows(f, n);
+      for (size_t i = 0; i < n && i < kPrefetchRows; ++i) PrefetchRow(f, rows_[i]);
+      for (size_t i = 0; i < n && !sink_.stopped(); ++i) {
+        if (i + kPrefetchRows < n) PrefetchRow(f, rows_[i + kPrefetchRows]);
+        LoadRow(f, i, once, &source);
+      }
     }
-    if (AllBlank(row)) continue;
-    ++source.rows;
-    if (exclusions_ != nullptr && Excluded(f, row)) continue;
-    switch (table) {
-      case Table::kHeader:
-        HeaderRow(f, row);
-        break;
-      case Table::kEpisodes:
-        EpisodesRow(f, row);
-        break;
-      case Table::kUasc:
-        UascRow(f, row);
-        break;
-      case Table::kSensitive:
-        SensitiveRow(f, row);
-        break;
-      case Table::kOc3:
-        Oc3Row(f, row);
-        break;
-      case Table::kMissing:
-        MissingRow(f, row);
-        break;
-      case Table::kPostcodes:
-        PostcodeRow(f, row);
-        break;
-      default:
-        OtherRow(f, row, once);
-        break;
+    if (!reader.status().ok()) {
+      AddCsvSyntaxError(reader.status(), f.name, line_offset, &sink_);
+      break;
     }
   }
-  if (!reader.status().ok()) AddCsvSyntaxError(reader.status(), f.name, &sink_);
   if (table == Table::kEpisodes && !sink_.stopped()) CheckOpenEpisodeTies(f);
   return absl::OkStatus();
+}
+
+void Loader::LoadRow(const CsvFile& f, size_t i, bool once, TableSource* source) {
+  const base::CsvRow& row = rows_[i];
+  const Table table = f.schema->table;
+  if (row.fields.size() != f.field_count) {
+    if (row.fields.size() == 1 && AllBlank(row)) return;  // a line of spaces
+    Error(f, row, policy::DataErrorClass::kStructure, kRowField,
+          absl::StrCat("ragged line: ", row.fields.size(), " fields, but the header has ",
+                       f.field_count));
+    return;
+  }
+  if (AllBlank(row)) return;
+  ++source->rows;
+  if (exclusions_ != nullptr && Excluded(f, row)) return;
+  switch (table) {
+    case Table::kHeader:
+      HeaderRow(f, row);
+      break;
+    case Table::kEpisodes:
+      EpisodesRow(f, row);
+      break;
+    case Table::kUasc:
+      UascRow(f, row);
+      break;
+    case Table::kSensitive:
+      SensitiveRow(f, row);
+      break;
+    case Table::kOc3:
+      Oc3Row(f, row);
+      break;
+    case Table::kMissing:
+      MissingRow(f, row);
+      break;
+    case Table::kPostcodes:
+      PostcodeRow(f, row, batch_postcode_ids_[i]);
+      break;
+    default:
+      OtherRow(f, row, once);
+      break;
+  }
+}
+
+void Loader::PrefetchRow(const CsvFile& f, const base::CsvRow& row) {
+  if (row.fields.size() != f.field_count) return;
+  switch (f.schema->table) {
+    case Table::kHeader:
+      data_.child_ids.Prefetch(Field(row, cols_.child));
+      break;
+    case Table::kEpisodes:
+      PrefetchPostcode(Field(row, cols_.home_post));
+      PrefetchPostcode(Field(row, cols_.pl_post));
+      break;
+    default:  // other tables find most CHILD ids by RequiredChild's look-ahead, not the
+      break;  // index (and ResolvePostcodeRows serves the postcode table)
+  }
+}
+
+void Loader::ResolvePostcodeRows(const CsvFile& f, size_t n) {
+  batch_postcodes_.resize(n);
+  batch_postcode_ids_.assign(n, -1);
+  // First start loading every row's index entry, then look each up (by then in the cache)
+  // and start loading its PostcodeInfo, which PostcodeRow updates.
+  for (size_t i = 0; i < n; ++i) {
+    const base::CsvRow& row = rows_[i];
+    std::string& key = batch_postcodes_[i];
+    key.clear();
+    if (row.fields.size() != f.field_count) continue;
+    for (char c : Field(row, cols_.pcd)) {
+      if (c == ' ' || c == '\t') continue;
+      key.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+    }
+    data_.postcodes.Prefetch(key);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (batch_postcodes_[i].empty()) continue;
+    const PostcodeId id = data_.postcodes.Find(batch_postcodes_[i]);
+    batch_postcode_ids_[i] = id;
+    if (id >= 0 && static_cast<size_t>(id) < data_.postcode_info.size()) {
+      PrefetchForWrite(&data_.postcode_info[id]);
+    }
+  }
+}
+
+void Loader::PrefetchPostcode(absl::string_view raw) {
+  char normalised[StringPool::kInlineKeyBytes];
+  size_t n = 0;
+  for (char c : raw) {
+    if (c == ' ' || c == '\t') continue;
+    if (n == sizeof normalised) return;  // not keyed inline: no prefetch
+    normalised[n++] = absl::ascii_toupper(static_cast<unsigned char>(c));
+  }
+  if (n > 0) data_.postcodes.Prefetch(absl::string_view(normalised, n));
 }
 
 bool Loader::Excluded(const CsvFile& f, const base::CsvRow& row) {
@@ -853,22 +1070,7 @@ PostcodeId Loader::InternPostcode(absl::string_view raw, PostcodeMemo* memo) {
     if (c == ' ' || c == '\t') continue;
     scratch_.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
   }
-  if (scratch_.empty()) {
-    memo->id = kNoPostcode;
-    return memo->id;
-  }
-  uint64_t key;
-  if (!PackPostcode(scratch_, &key)) {
-    memo->id = data_.postcodes.Intern(scratch_);
-    return memo->id;
-  }
-  auto it = packed_postcodes_.find(key);
-  if (it != packed_postcodes_.end()) {
-    memo->id = it->second;
-  } else {
-    memo->id = data_.postcodes.Intern(scratch_);
-    packed_postcodes_.emplace(key, memo->id);
-  }
+  memo->id = scratch_.empty() ? kNoPostcode : data_.postcodes.Intern(scratch_);
   return memo->id;
 }
 
@@ -951,9 +1153,16 @@ void Loader::CheckOpenEpisodeTies(const CsvFile& f) {
   // Spec "The cohorts": a child's current episode is its open one with the latest DECOM; two
   // non-short-break episodes open at R with the same DECOM make the input invalid.
   const Date r = year_.reference;
+  // Only children with two or more such episodes can have a tie, and they are few, so one
+  // pass over Episodes finds them and only their episodes are sorted (sorting every open
+  // episode cost 0.25 s at 10x).
+  std::vector<int32_t> open_count(data_.children.size(), 0);
+  for (const EpisodeRecord& ep : data_.episodes) {
+    if (!ep.is_short_break() && ep.OpenAt(r)) ++open_count[ep.child];
+  }
   std::vector<const EpisodeRecord*> open;
   for (const EpisodeRecord& ep : data_.episodes) {
-    if (!ep.is_short_break() && ep.OpenAt(r)) open.push_back(&ep);
+    if (open_count[ep.child] > 1 && !ep.is_short_break() && ep.OpenAt(r)) open.push_back(&ep);
   }
   std::sort(open.begin(), open.end(), [](const EpisodeRecord* a, const EpisodeRecord* b) {
     if (a->child != b->child) return a->child < b->child;
@@ -1091,7 +1300,7 @@ bool Loader::Coordinate(const CsvFile& f, const base::CsvRow& row, Column c, int
 // coordinates whole metres or both blank (no distance, but utla still serves out_of_area);
 // utla may be blank. Every row is validated; only rows for postcodes that Episodes uses are
 // kept. A used postcode repeated with different values is an error.
-void Loader::PostcodeRow(const CsvFile& f, const base::CsvRow& row) {
+void Loader::PostcodeRow(const CsvFile& f, const base::CsvRow& row, PostcodeId id) {
   absl::string_view raw = Field(row, cols_.pcd);
   scratch_.clear();
   for (char c : raw) {
@@ -1117,14 +1326,6 @@ void Loader::PostcodeRow(const CsvFile& f, const base::CsvRow& row) {
     ok &= Coordinate(f, row, cols_.osnrth1m, &north);
   }
   if (!ok) return;
-  PostcodeId id;
-  uint64_t key;
-  if (PackPostcode(scratch_, &key)) {
-    auto it = packed_postcodes_.find(key);
-    id = it == packed_postcodes_.end() ? -1 : it->second;
-  } else {
-    id = data_.postcodes.Find(scratch_);
-  }
   if (id < 0 || static_cast<size_t>(id) >= data_.postcode_info.size()) return;
   PostcodeInfo& info = data_.postcode_info[id];
   absl::string_view utla_text = Field(row, cols_.utla);
