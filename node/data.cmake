@@ -20,6 +20,8 @@ ringfence_cc_library(NAME node_grid SRCS grid.cc HDRS grid.h
        absl::status absl::statusor absl::strings)
 ringfence_cc_test(NAME node_grid_test SRCS grid_test.cc
   DEPS node_grid node_loader node_testing_la_folder base_testing_status_matchers)
+ringfence_cc_test(NAME node_grid_window_test SRCS grid_window_test.cc
+  DEPS node_grid node_dates node_loader node_testing_la_folder base_testing_status_matchers)
 
 ringfence_cc_library(NAME node_preview SRCS preview.cc HDRS preview.h
   DEPS catalogue_catalogue absl::strings)

@@ -1,6 +1,7 @@
 #include "node/grid.h"
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -251,7 +252,13 @@ void BuildCohort(Cohort cohort, Context* ctx) {
       break;
     case Cohort::kCareLeavers:
       for (const Oc3Record& o : data.oc3) {
-        const int age = AgeInYear(data.children[o.child].dob, ctx->year.year);
+        // A sub-annual window counts a leaver only in the window holding the birthday.
+        const Date dob = data.children[o.child].dob;
+        const std::optional<int> age_in_window =
+            ctx->year.is_annual() ? std::optional<int>(AgeInYear(dob, ctx->year.year))
+                                  : AgeOnBirthdayInWindow(dob, ctx->year);
+        if (!age_in_window.has_value()) continue;
+        const int age = *age_in_window;
         if (age < 17 || age > 25) continue;  // spec: rows outside 17-25 are ignored
         Member m;
         m.child = o.child;
@@ -682,11 +689,22 @@ absl::StatusOr<std::vector<ClaMember>> ClaCohort(const LaData& data, int year) {
 }
 
 absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int year) {
-  if (year != data.year) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the data was loaded and validated for collection year ", data.year, ", not ", year));
+  return ComputeExactGrid(data, CollectionYear::ForYear(year));
+}
+
+absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data,
+                                                      const CollectionYear& window) {
+  if (window.year != data.year) {
+    return absl::InvalidArgumentError(absl::StrCat("the data was loaded and validated for "
+                                                   "collection year ",
+                                                   data.year, ", not ", window.year));
   }
-  Context ctx{data, CollectionYear::ForYear(year), {}, {}, {}, -1, {}, {}};
+  if (window.start.is_blank() || window.reference.is_blank() ||
+      window.reference < window.start) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("collection window ", window.window, " of ", window.year, " has no dates"));
+  }
+  Context ctx{data, window, {}, {}, {}, -1, {}, {}};
   RINGFENCE_RETURN_IF_ERROR(BuildContext(&ctx));
 
   std::vector<int64_t> grid(catalogue::GridCells().size(), 0);
