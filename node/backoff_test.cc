@@ -1,5 +1,6 @@
 #include "node/backoff.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <vector>

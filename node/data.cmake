@@ -33,4 +33,8 @@ if(RINGFENCE_BUILD_TESTS)
   ringfence_cc_library(NAME node_testing_la_folder SRCS testing/la_folder.cc
     HDRS testing/la_folder.h
     DEPS absl::status absl::statusor absl::strings)
+  ringfence_cc_library(NAME node_testing_fake_coordinator SRCS testing/fake_coordinator.cc
+    HDRS testing/fake_coordinator.h
+    DEPS coordinator_testing_test_pki crypto_identity crypto_tls_credentials
+         proto_coordinator_service absl::statusor absl::strings absl::synchronization)
 endif()

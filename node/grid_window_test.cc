@@ -69,8 +69,15 @@ class GridWindowTest : public ::testing::Test {
     if (i < 0 || static_cast<size_t>(i) >= grid.size()) return -1;
     return grid[i];
   }
+  // The indicator's total; leaver indicators have no total breakdown, so the sum of their
+  // leaver_age groups (a partition).
   static int64_t Total(const std::vector<int64_t>& grid, const std::string& indicator) {
-    return At(grid, indicator, "total", "total");
+    if (indicator.rfind("leavers", 0) != 0) return At(grid, indicator, "total", "total");
+    int64_t sum = 0;
+    for (const std::string& g : catalogue::FindBreakdown("leaver_age")->groups) {
+      sum += At(grid, indicator, "leaver_age", g);
+    }
+    return sum;
   }
 
   std::unique_ptr<TempFolder> dir_;

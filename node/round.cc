@@ -129,6 +129,7 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
         "); nothing sent. Submit it with the policy it was recorded under."));
   }
   CoordinatorClient client(std::move(channel));
+  h.BeforeSend();
   auto response = client.Submit(result.request, options.timeout);
   if (!response.ok()) {
     return absl::Status(

@@ -59,6 +59,9 @@ class RoundHooks {
   virtual void AfterCompute() {}
   // The spend and the protected cells are durable in the ledger; nothing sent yet.
   virtual void AfterLedgerWrite() {}
+  // The recorded cells (new or cached) are about to be sent; every refusal before this point
+  // was the node's own (policy, budget, data, ledger). Used by `serve` to tell them apart.
+  virtual void BeforeSend() {}
   // The coordinator acknowledged; the receipt is not yet in the ledger.
   virtual void AfterSendBeforeReceipt() {}
   // Makes the channel the round sends on (e.g. with an interceptor that stops the process
