@@ -33,8 +33,8 @@ TEST(BackoffTest, BoundDoublesFromInitialUpToTheCap) {
   std::vector<absl::Duration> waits;
   for (int i = 0; i < 7; ++i) waits.push_back(b->NextWait());
   EXPECT_THAT(waits, ::testing::ElementsAre(absl::Seconds(1), absl::Seconds(2), absl::Seconds(4),
-                                            absl::Seconds(8), absl::Seconds(10),
-                                            absl::Seconds(10), absl::Seconds(10)));
+                                            absl::Seconds(8), absl::Seconds(10), absl::Seconds(10),
+                                            absl::Seconds(10)));
   EXPECT_THAT(bounds, ::testing::ElementsAre(1000, 2000, 4000, 8000, 10000, 10000, 10000));
   EXPECT_EQ(b->failures(), 7);
 }

@@ -43,8 +43,8 @@
 #include "crypto/tls_credentials.h"
 #include "grpcpp/create_channel.h"
 #include "node/budget_report.h"
-#include "node/dates.h"
 #include "node/cli.h"
+#include "node/dates.h"
 #include "node/grid.h"
 #include "node/ledger.h"
 #include "node/loader.h"
@@ -264,7 +264,8 @@ absl::StatusOr<std::vector<int64_t>> ExactGrid(const Common& c) {
   auto data = LoadLaFolder(MakeLoadOptions(c), &report, &quarantine);
   if (!data.ok()) return data.status();
   if (!quarantine.empty()) std::cerr << quarantine.ToString() << "\n";
-  return ComputeExactGrid(*data, c.window.has_value() ? *c.window : CollectionYear::ForYear(c.year));
+  return ComputeExactGrid(*data,
+                          c.window.has_value() ? *c.window : CollectionYear::ForYear(c.year));
 }
 
 // "Header 120 rows (header.csv), Episodes 340 rows (episodes.csv), ..., absent: OC2, ...".
@@ -485,8 +486,8 @@ int RunServeCommand(const std::vector<std::string>& args) {
   // that does not) and the certificate is the config's LA.
   auto loaded_policy = policy::LoadPolicyFile(config->policy_file);
   if (!loaded_policy.ok()) {
-    std::cerr << "ringfence-node serve: " << config->file << ": policy_file: "
-              << loaded_policy.status().message() << "\n";
+    std::cerr << "ringfence-node serve: " << config->file
+              << ": policy_file: " << loaded_policy.status().message() << "\n";
     return 1;
   }
   auto tls = crypto::LoadTlsMaterial(config->ca_file, config->cert_file, config->key_file);

@@ -151,9 +151,8 @@ struct WindowSpec {
   int end_month;    // and ends on the last day of this one
 };
 // Months 4..12 are in year Y-1, 1..3 in year Y.
-constexpr WindowSpec kWindows[] = {{"annual", 4, 3}, {"h1", 4, 9},  {"h2", 10, 3},
-                                   {"q1", 4, 6},     {"q2", 7, 9},  {"q3", 10, 12},
-                                   {"q4", 1, 3}};
+constexpr WindowSpec kWindows[] = {{"annual", 4, 3}, {"h1", 4, 9},   {"h2", 10, 3}, {"q1", 4, 6},
+                                   {"q2", 7, 9},     {"q3", 10, 12}, {"q4", 1, 3}};
 
 int CalendarYear(int collection_year, int month) {
   return month >= 4 ? collection_year - 1 : collection_year;
@@ -177,8 +176,8 @@ absl::StatusOr<CollectionYear> CollectionYear::ForWindow(int year, absl::string_
     y.reference = Date::FromYmd(ey, w.end_month, DaysInMonth(ey, w.end_month)).value_or(Date());
     return y;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown collection window \"", window, "\"; expected annual, h1, h2, q1, q2, q3 or q4"));
+  return absl::InvalidArgumentError(absl::StrCat("unknown collection window \"", window,
+                                                 "\"; expected annual, h1, h2, q1, q2, q3 or q4"));
 }
 
 absl::StatusOr<CollectionYear> ParseCollectionId(absl::string_view id) {
@@ -187,9 +186,8 @@ absl::StatusOr<CollectionYear> ParseCollectionId(absl::string_view id) {
   const absl::string_view digits = id.substr(0, dash);
   if (dash != 4 || !absl::SimpleAtoi(digits, &year) ||
       !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("collection id \"", id,
-                     "\" is not <YYYY>-<window> (e.g. 2025-annual, 2025-h1, 2025-q3)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "collection id \"", id, "\" is not <YYYY>-<window> (e.g. 2025-annual, 2025-h1, 2025-q3)"));
   }
   auto window = CollectionYear::ForWindow(year, id.substr(dash + 1));
   if (!window.ok()) {

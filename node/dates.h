@@ -98,8 +98,8 @@ int AgeAt(Date dob, Date on);
 //   q1 01/04..30/06/(Y-1)   q2 01/07..30/09/(Y-1)   q3 01/10..31/12/(Y-1)   q4 01/01..31/03/Y
 struct CollectionYear {
   int year = 0;
-  Date start;      // S
-  Date reference;  // R
+  Date start;                     // S
+  Date reference;                 // R
   std::string window = "annual";  // "annual", "h1", "h2", "q1".."q4"
 
   bool is_annual() const { return window == "annual"; }

@@ -173,8 +173,7 @@ TEST(CollectionYearTest, WindowsAreTheFixedPeriodsOfTheYear) {
   }
   EXPECT_THAT(CollectionYear::ForWindow(2025, "q5"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"q5\"")));
-  EXPECT_THAT(CollectionYear::ForWindow(2025, "Q1"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CollectionYear::ForWindow(2025, "Q1"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(CollectionYearTest, ParsesCollectionIdsStrictly) {
@@ -196,8 +195,8 @@ TEST(CollectionYearTest, CareLeaverBirthdayInWindow) {
   ASSERT_THAT(q4, IsOk());
   EXPECT_EQ(AgeOnBirthdayInWindow(D(2007, 5, 5), *q1), 17);
   EXPECT_EQ(AgeOnBirthdayInWindow(D(2007, 5, 5), *q4), std::nullopt);
-  EXPECT_EQ(AgeOnBirthdayInWindow(D(2007, 1, 1), *q4), 18);       // 01/01/2025
-  EXPECT_EQ(AgeOnBirthdayInWindow(D(2008, 2, 29), *q4), 17);      // 01/03/2025
+  EXPECT_EQ(AgeOnBirthdayInWindow(D(2007, 1, 1), *q4), 18);   // 01/01/2025
+  EXPECT_EQ(AgeOnBirthdayInWindow(D(2008, 2, 29), *q4), 17);  // 01/03/2025
   EXPECT_EQ(AgeOnBirthdayInWindow(Date::Blank(), *q4), std::nullopt);
   // The annual window holds exactly one birthday: the age at 31/03/Y.
   const CollectionYear annual = CollectionYear::ForYear(2025);

@@ -85,9 +85,9 @@ class GridWindowTest : public ::testing::Test {
 
 TEST_F(GridWindowTest, AnnualWindowIsTheAnnualGrid) {
   Write("header.csv", HeaderCsv({{"A"}, {"B", "F", "01/01/2010"}, {"C"}}));
-  Write("episodes.csv", EpisodesCsv({Episode("A", "15/11/2024"),
-                                     Episode("B", "01/05/2024", "20/08/2024", "E11"),
-                                     Episode("C", "01/01/2020")}));
+  Write("episodes.csv",
+        EpisodesCsv({Episode("A", "15/11/2024"), Episode("B", "01/05/2024", "20/08/2024", "E11"),
+                     Episode("C", "01/01/2020")}));
   absl::StatusOr<LaData> data = Load();
   ASSERT_THAT(data, IsOk());
   absl::StatusOr<std::vector<int64_t>> by_year = ComputeExactGrid(*data, 2025);
@@ -137,8 +137,8 @@ TEST_F(GridWindowTest, ClaIsTakenAtThePeriodEndWithAgeThere) {
 TEST_F(GridWindowTest, CareLeaverCountsOnlyInTheWindowHoldingTheBirthday) {
   // L turns 19 on 10/11/2024 (q3, h2); M turns 18 on 29/02 (2025 is not a leap year: on
   // 01/03/2025, q4); N turns 17 on 05/05/2024 (q1, h1).
-  Write("header.csv", HeaderCsv({{"L", "M", "10/11/2005"}, {"M", "F", "29/02/2008"},
-                                 {"N", "M", "05/05/2007"}}));
+  Write("header.csv",
+        HeaderCsv({{"L", "M", "10/11/2005"}, {"M", "F", "29/02/2008"}, {"N", "M", "05/05/2007"}}));
   Write("episodes.csv", EpisodesCsv({}));
   Write("oc3.csv", TableCsv(Table::kOc3, {{"L", "10/11/2005", "YES", "F1", "B1"},
                                           {"M", "29/02/2008", "NO", "0", "0"},

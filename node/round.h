@@ -102,8 +102,8 @@ struct SubmitRoundResult {
 // (nothing computed, recorded or sent) or if the round is recorded under a different policy
 // (nothing sent, nothing recomputed); those of compute_exact (data errors; nothing recorded or
 // sent); RESOURCE_EXHAUSTED over budget; the ledger's errors (node/ledger.h); INTERNAL if
-// randomness fails (nothing recorded or sent); the coordinator's status when the send fails, with a message saying the
-// round is recorded and will be resent unchanged.
+// randomness fails (nothing recorded or sent); the coordinator's status when the send fails, with a
+// message saying the round is recorded and will be resent unchanged.
 absl::StatusOr<SubmitRoundResult> RunSubmitRound(
     const SubmitRoundOptions& options,
     const std::function<absl::StatusOr<std::vector<int64_t>>()>& compute_exact,

@@ -77,13 +77,13 @@ absl::Status FromGrpc(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
 }
 
-// A log line's value: bare when it is one simple token, else double-quoted with " and \
-// escaped and control characters dropped, so one event is always one line.
+// A log line's value: bare when it is one simple token, else double-quoted with '"' and '\'
+// escaped and control characters blanked, so one event is always one line.
 std::string LogValue(absl::string_view v) {
   bool simple = !v.empty();
   for (char c : v) {
-    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-          c == '.' || c == ':' || c == '/' || c == ',')) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+          c == ':' || c == '/' || c == ',')) {
       simple = false;
     }
   }
@@ -178,9 +178,9 @@ class Server {
 
   void Log(absl::string_view event, const Fields& fields) const {
     const absl::Time now = options_.clock ? options_.clock() : absl::Now();
-    std::string line = absl::StrCat("time=", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now,
-                                                              absl::UTCTimeZone()),
-                                    " event=", event);
+    std::string line =
+        absl::StrCat("time=", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
+                     " event=", event);
     for (const auto& [k, v] : fields) absl::StrAppend(&line, " ", k, "=", LogValue(v));
     if (options_.log) {
       options_.log(line);
@@ -232,7 +232,7 @@ class Server {
       pass.all_submitted = false;
       pass.retryable = Retryable(listed.status().code());
       Log("list_failed", {{"code", absl::StatusCodeToString(listed.status().code())},
-                          {"message", listed.status().message()}});
+                          {"message", std::string(listed.status().message())}});
       return pass;
     }
     pass.listed = static_cast<int>(listed->size());
@@ -285,7 +285,7 @@ class Server {
         Log("ledger_failed", {{"collection", id},
                               {"state", retry ? "RETRYING" : "NODE_FAILED"},
                               {"code", absl::StatusCodeToString(cached.status().code())},
-                              {"message", cached.status().message()}});
+                              {"message", std::string(cached.status().message())}});
         Report(id, retry ? v1::RETRYING : v1::NODE_FAILED);
         return {retry ? v1::RETRYING : v1::NODE_FAILED, retry};
       }
@@ -335,21 +335,21 @@ class Server {
     const std::string code(absl::StatusCodeToString(s.code()));
     if (compute_failed) {
       // The status message quotes the LA's rows: only counts leave this function.
-      const bool data = s.code() == absl::StatusCode::kInvalidArgument ||
-                        s.code() == absl::StatusCode::kNotFound;
+      const bool data =
+          s.code() == absl::StatusCode::kInvalidArgument || s.code() == absl::StatusCode::kNotFound;
       const v1::NodeState state = data ? v1::DATA_ERRORS : v1::NODE_FAILED;
       Fields f = {{"collection", id}, {"state", v1::NodeState_Name(state)}, {"code", code}};
       if (data) {
         for (policy::DataErrorClass cls : policy::AllDataErrorClasses()) {
           const int64_t n = errors.by_class[static_cast<int>(cls)];
-          if (n > 0) f.emplace_back(absl::StrCat("errors_", policy::DataErrorClassName(cls)),
-                                    absl::StrCat(n));
+          if (n > 0)
+            f.emplace_back(absl::StrCat("errors_", policy::DataErrorClassName(cls)),
+                           absl::StrCat(n));
         }
         f.emplace_back("errors", absl::StrCat(errors.total(), errors.truncated ? "+" : ""));
-        f.emplace_back("hint",
-                       absl::StrCat("run `ringfence-node validate --data DIR --la ",
-                                    options_.la_code, " --year ", w.year,
-                                    "` on the LA's own terminal to see them"));
+        f.emplace_back(
+            "hint", absl::StrCat("run `ringfence-node validate --data DIR --la ", options_.la_code,
+                                 " --year ", w.year, "` on the LA's own terminal to see them"));
       }
       Log("round_failed", f);
       Report(id, state);
@@ -384,7 +384,7 @@ class Server {
                          {"state", v1::NodeState_Name(outcome.state)},
                          {"code", code},
                          {"sent", tracker.reached_send() ? "attempted" : "no"},
-                         {"message", s.message()}});
+                         {"message", std::string(s.message())}});
     Report(id, outcome.state);
     return outcome;
   }
@@ -426,9 +426,9 @@ absl::StatusOr<ServeConfig> ParseServeConfig(absl::string_view text, absl::strin
     if (value->empty()) return FieldError(file, name, "is missing; it is required");
   }
   if (catalogue::FindLocalAuthority(proto.la_code()) == nullptr) {
-    return FieldError(file, "la_code",
-                      absl::StrCat("'", proto.la_code(),
-                                   "' is not a known LA code (expected e.g. E09000033)"));
+    return FieldError(
+        file, "la_code",
+        absl::StrCat("'", proto.la_code(), "' is not a known LA code (expected e.g. E09000033)"));
   }
   c.la_code = proto.la_code();
   c.coordinator = proto.coordinator();
@@ -439,7 +439,8 @@ absl::StatusOr<ServeConfig> ParseServeConfig(absl::string_view text, absl::strin
   c.postcodes_file = proto.postcodes_file();
   c.policy_file = proto.policy_file();
   c.ledger_file = proto.ledger_file();
-  if (proto.poll_interval_seconds() != 0) c.poll_interval = absl::Seconds(proto.poll_interval_seconds());
+  if (proto.poll_interval_seconds() != 0)
+    c.poll_interval = absl::Seconds(proto.poll_interval_seconds());
   if (proto.backoff_initial_seconds() != 0) {
     c.backoff_initial = absl::Seconds(proto.backoff_initial_seconds());
   }
@@ -522,9 +523,9 @@ absl::StatusOr<ServeResult> RunServe(const ServeOptions& options,
   if (options.policy.digest.empty() || !violations.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "policy '", options.policy.name, "' ",
-        violations.empty() ? "has no digest (not loaded from a file)"
-                           : absl::StrCat("fails the firewall check (",
-                                          violations.front().ToString(), ")"),
+        violations.empty()
+            ? "has no digest (not loaded from a file)"
+            : absl::StrCat("fails the firewall check (", violations.front().ToString(), ")"),
         "; serve does nothing"));
   }
   RINGFENCE_ASSIGN_OR_RETURN(Backoff backoff,

@@ -38,8 +38,8 @@ constexpr char kLa[] = "E09000033";
 
 policy::Policy PolicyWithYearBudget(const std::string& rho_per_year) {
   std::string text = policy::testing::ShippedPolicyText();
-  text = absl::StrReplaceAll(text, {{"rho_per_year: \"1/2\"",
-                                     absl::StrCat("rho_per_year: \"", rho_per_year, "\"")}});
+  text = absl::StrReplaceAll(
+      text, {{"rho_per_year: \"1/2\"", absl::StrCat("rho_per_year: \"", rho_per_year, "\"")}});
   auto p = policy::ParsePolicy(text, "test-policy");
   EXPECT_THAT(p, IsOk());
   return p.ok() ? *std::move(p) : policy::Policy();
@@ -107,10 +107,9 @@ TEST_F(ServeTest, SubmitsEveryListedCollectionAndReportsStatesInOrder) {
   auto result = Serve();
   ASSERT_THAT(result, IsOk());
   EXPECT_TRUE(result->all_submitted) << Logs();
-  EXPECT_THAT(fake_->reports(), ElementsAre(Pair("2025-q1", v1::COMPUTING),
-                                            Pair("2025-q1", v1::SUBMITTED),
-                                            Pair("2025-annual", v1::COMPUTING),
-                                            Pair("2025-annual", v1::SUBMITTED)));
+  EXPECT_THAT(fake_->reports(),
+              ElementsAre(Pair("2025-q1", v1::COMPUTING), Pair("2025-q1", v1::SUBMITTED),
+                          Pair("2025-annual", v1::COMPUTING), Pair("2025-annual", v1::SUBMITTED)));
   ASSERT_EQ(fake_->submits().size(), 2u);
   EXPECT_EQ(fake_->submits()[0].collection_id(), "2025-q1");
   EXPECT_EQ(fake_->submits()[1].collection_id(), "2025-annual");
@@ -220,10 +219,10 @@ TEST_F(ServeTest, BudgetExhaustionIsReportedAndNotRetriedUntilRestart) {
   auto result = Serve();
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->passes, 2);
-  EXPECT_THAT(fake_->reports(), ElementsAre(Pair("2025-q1", v1::COMPUTING),
-                                            Pair("2025-q1", v1::SUBMITTED),
-                                            Pair("2025-annual", v1::COMPUTING),
-                                            Pair("2025-annual", v1::BUDGET_EXHAUSTED)));
+  EXPECT_THAT(
+      fake_->reports(),
+      ElementsAre(Pair("2025-q1", v1::COMPUTING), Pair("2025-q1", v1::SUBMITTED),
+                  Pair("2025-annual", v1::COMPUTING), Pair("2025-annual", v1::BUDGET_EXHAUSTED)));
   EXPECT_THAT(computed_, ElementsAre("2025-q1"));  // refused before computing
   EXPECT_EQ(fake_->submits().size(), 1u);
   // Not a retryable failure: the waits are polls, not backoff.
@@ -236,8 +235,8 @@ TEST_F(ServeTest, BudgetExhaustionIsReportedAndNotRetriedUntilRestart) {
   auto restarted = Serve();
   ASSERT_THAT(restarted, IsOk());
   EXPECT_FALSE(restarted->all_submitted);
-  EXPECT_EQ(fake_->reports().back(), std::make_pair(std::string("2025-annual"),
-                                                    v1::BUDGET_EXHAUSTED));
+  EXPECT_EQ(fake_->reports().back(),
+            std::make_pair(std::string("2025-annual"), v1::BUDGET_EXHAUSTED));
 }
 
 TEST_F(ServeTest, DataErrorsAreLoggedAsCountsOnlyAndRetriedAtTheNextPoll) {
@@ -257,10 +256,10 @@ TEST_F(ServeTest, DataErrorsAreLoggedAsCountsOnlyAndRetriedAtTheNextPoll) {
   auto result = Serve();
   ASSERT_THAT(result, IsOk());
   EXPECT_THAT(computed_, ElementsAre("2025-annual", "2025-annual"));
-  EXPECT_THAT(fake_->reports(), ElementsAre(Pair("2025-annual", v1::COMPUTING),
-                                            Pair("2025-annual", v1::DATA_ERRORS),
-                                            Pair("2025-annual", v1::COMPUTING),
-                                            Pair("2025-annual", v1::DATA_ERRORS)));
+  EXPECT_THAT(
+      fake_->reports(),
+      ElementsAre(Pair("2025-annual", v1::COMPUTING), Pair("2025-annual", v1::DATA_ERRORS),
+                  Pair("2025-annual", v1::COMPUTING), Pair("2025-annual", v1::DATA_ERRORS)));
   EXPECT_TRUE(fake_->submits().empty());
   const std::string logs = Logs();
   EXPECT_THAT(logs, AllOf(HasSubstr("errors_BAD_DATE=2"), HasSubstr("errors_UNKNOWN_CODE=1"),
@@ -278,8 +277,7 @@ TEST_F(ServeTest, RefusalByTheCoordinatorIsNotRetriedUntilTheNextPoll) {
   EXPECT_FALSE(result->all_submitted);
   EXPECT_EQ(result->passes, 1);
   EXPECT_TRUE(waits_.empty());
-  EXPECT_EQ(fake_->reports().back(), std::make_pair(std::string("2025-annual"),
-                                                    v1::NODE_FAILED));
+  EXPECT_EQ(fake_->reports().back(), std::make_pair(std::string("2025-annual"), v1::NODE_FAILED));
 }
 
 TEST_F(ServeTest, RefusesAPolicyThatIsNotLoaded) {
@@ -309,9 +307,10 @@ TEST(ServeConfigTest, ParsesAndAppliesDefaults) {
   EXPECT_EQ(c->rpc_timeout, absl::Seconds(30));
   EXPECT_EQ(c->max_errors, 50);
   EXPECT_EQ(DataDirForYear(c->data_dir, 2025), "/srv/ssda903/2025");
-  auto tuned = ParseServeConfig(absl::StrCat(kConfig, "poll_interval_seconds: 60\n"
-                                                      "backoff_initial_seconds: 2\n"
-                                                      "backoff_max_seconds: 120\n"),
+  auto tuned = ParseServeConfig(absl::StrCat(kConfig,
+                                             "poll_interval_seconds: 60\n"
+                                             "backoff_initial_seconds: 2\n"
+                                             "backoff_max_seconds: 120\n"),
                                 "node.textproto");
   ASSERT_THAT(tuned, IsOk());
   EXPECT_EQ(tuned->poll_interval, absl::Seconds(60));
@@ -329,11 +328,12 @@ TEST(ServeConfigTest, MissingFieldsBadLaAndBackoffRangeAreRefused) {
                                "n.textproto"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("n.textproto: ledger_file: is missing")));
-  EXPECT_THAT(ParseServeConfig(absl::StrReplaceAll(kConfig, {{"E09000033", "E99999999"}}),
-                               "n.textproto"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("la_code")));
-  EXPECT_THAT(ParseServeConfig(absl::StrCat(kConfig, "backoff_initial_seconds: 60\n"
-                                                     "backoff_max_seconds: 10\n"),
+  EXPECT_THAT(
+      ParseServeConfig(absl::StrReplaceAll(kConfig, {{"E09000033", "E99999999"}}), "n.textproto"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("la_code")));
+  EXPECT_THAT(ParseServeConfig(absl::StrCat(kConfig,
+                                            "backoff_initial_seconds: 60\n"
+                                            "backoff_max_seconds: 10\n"),
                                "n.textproto"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("backoff_initial_seconds")));
 }

@@ -38,9 +38,7 @@ void FakeCoordinator::AddCollection(int year, const std::string& window) {
   v1::Collection c;
   c.set_collection_id(absl::StrCat(year, "-", window));
   c.set_year(year);
-  c.set_period(window == "annual" ? v1::ANNUAL
-               : window[0] == 'h' ? v1::HALF_YEAR
-                                  : v1::QUARTERLY);
+  c.set_period(window == "annual" ? v1::ANNUAL : window[0] == 'h' ? v1::HALF_YEAR : v1::QUARTERLY);
   c.set_state(v1::Collection::OPEN);
   absl::MutexLock lock(&mu_);
   collections_.push_back(c);
