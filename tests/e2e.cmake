@@ -55,3 +55,12 @@ ringfence_cc_test(NAME coordinator_lifecycle_e2e_test SRCS coordinator_lifecycle
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(coordinator_lifecycle_e2e_test ringfence ringfence-coordinator)
 endif()
+# ringfence-node serve against the real coordinator (collections, state reports, restarts,
+# a coordinator that is down at first).
+ringfence_cc_test(NAME node_serve_e2e_test SRCS node_serve_e2e_test.cc
+  DEPS tests_testing_subprocess node_ledger policy_testing_policy_text crypto_tls_credentials
+       proto_coordinator_service absl::strings absl::time gRPC::grpc++
+  LABELS e2e TIMEOUT 600)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(node_serve_e2e_test ringfence-node ringfence ringfence-coordinator)
+endif()
