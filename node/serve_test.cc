@@ -3,6 +3,8 @@
 // injected waits, jitter and compute function.
 #include "node/serve.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -283,6 +285,41 @@ TEST_F(ServeTest, RefusalByTheCoordinatorIsNotRetriedUntilTheNextPoll) {
 TEST_F(ServeTest, RefusesAPolicyThatIsNotLoaded) {
   options_.policy = policy::Policy();
   EXPECT_THAT(Serve(), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ServeTest, FolderComputeReadsTheYearsFolderAndLogsOnlyCountsOfDataErrors) {
+  // data_dir ".../{year}": the 2025 folder holds a Header row with an impossible date.
+  ASSERT_EQ(mkdir((dir_->path() + "/2025").c_str(), 0700), 0);
+  ASSERT_THAT(
+      dir_->Write("2025/header.csv", testing::HeaderCsv({{"C0042", "M", "31/02/2010"}, {"C0043"}})),
+      IsOk());
+  ASSERT_THAT(dir_->Write("2025/episodes.csv",
+                          testing::EpisodesCsv({testing::Episode("C0043", "01/05/2024")})),
+              IsOk());
+  ServeConfig config;
+  config.la_code = kLa;
+  config.data_dir = dir_->path() + "/{year}";
+  compute_ = MakeFolderCompute(config, options_.policy);
+  fake_->AddCollection(2025, "q1");
+  options_.once = true;
+  auto result = Serve();
+  ASSERT_THAT(result, IsOk());
+  EXPECT_FALSE(result->all_submitted);
+  EXPECT_EQ(fake_->reports().back(), std::make_pair(std::string("2025-q1"), v1::DATA_ERRORS));
+  const std::string logs = Logs();
+  EXPECT_THAT(logs, AllOf(HasSubstr("errors_BAD_DATE=1"), HasSubstr("errors=1")));
+  EXPECT_THAT(logs, AllOf(Not(HasSubstr("C0042")), Not(HasSubstr("31/02/2010")),
+                          Not(HasSubstr("header.csv"))));
+
+  // Fixed by the LA: the next run submits the q1 window of the same folder.
+  ASSERT_THAT(
+      dir_->Write("2025/header.csv", testing::HeaderCsv({{"C0042", "M", "28/02/2010"}, {"C0043"}})),
+      IsOk());
+  auto fixed = Serve();
+  ASSERT_THAT(fixed, IsOk());
+  EXPECT_TRUE(fixed->all_submitted) << Logs();
+  ASSERT_EQ(fake_->submits().size(), 1u);
+  EXPECT_EQ(fake_->submits()[0].collection_id(), "2025-q1");
 }
 
 // ---- config ---------------------------------------------------------------------------------

@@ -80,9 +80,11 @@ class NodeServeE2eTest : public ::testing::Test {
         grpc::CreateChannel(address, crypto::MakeChannelCredentials(*tls)));
   }
 
-  static void Open(const std::string& address, int year, const std::vector<std::string>& las) {
+  // Opens the annual collection of `year` for `las` on the coordinator at `address`.
+  static ::testing::AssertionResult Open(const std::string& address, int year,
+                                         const std::vector<std::string>& las) {
     auto admin = Admin(address);
-    ASSERT_NE(admin, nullptr);
+    if (admin == nullptr) return ::testing::AssertionFailure() << "no operator client";
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::OpenCollectionRequest request;
@@ -92,8 +94,14 @@ class NodeServeE2eTest : public ::testing::Test {
     for (const std::string& la : las) request.add_expected_la_codes(la);
     v1::Collection collection;
     grpc::Status s = admin->OpenCollection(&ctx, request, &collection);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_EQ(collection.collection_id(), absl::StrCat(year, "-annual"));
+    if (!s.ok()) {
+      return ::testing::AssertionFailure()
+             << "OpenCollection: " << s.error_code() << " " << s.error_message();
+    }
+    if (collection.collection_id() != absl::StrCat(year, "-annual")) {
+      return ::testing::AssertionFailure() << "opened " << collection.collection_id();
+    }
+    return ::testing::AssertionSuccess();
   }
 
   static std::optional<v1::CollectionStatus> Status(const std::string& address,
@@ -185,7 +193,7 @@ std::string* NodeServeE2eTest::address_ = nullptr;
 BackgroundProcess* NodeServeE2eTest::coordinator_ = nullptr;
 
 TEST_F(NodeServeE2eTest, ThreeNodesSubmitAndRestartedNodesDoNotSpendAgain) {
-  Open(*address_, 2025, kLas);
+  ASSERT_TRUE(Open(*address_, 2025, kLas));
   std::vector<std::unique_ptr<BackgroundProcess>> nodes;
   std::vector<std::string> configs;
   for (const std::string& la : kLas) {
@@ -227,7 +235,7 @@ TEST_F(NodeServeE2eTest, NodeStartedBeforeTheCollectionOpensPicksItUpAtItsNextPo
   const std::string log = *dir_ + "/early-" + la + ".log";
   auto node = Serve(Config(la, *address_, "early-" + la), log);
   ASSERT_TRUE(WaitForLog(log, "event=idle", 30)) << ReadFileOrEmpty(log);
-  Open(*address_, 2026, {la});
+  ASSERT_TRUE(Open(*address_, 2026, {la}));
   ASSERT_TRUE(WaitSubmitted(*address_, "2026-annual", 1, 60)) << ReadFileOrEmpty(log);
   EXPECT_EQ(node->Stop(), 0);
   EXPECT_THAT(ReadFileOrEmpty(log), HasSubstr("event=submitted collection=2026-annual"));
@@ -243,7 +251,7 @@ TEST_F(NodeServeE2eTest, NodeKeepsRetryingWhileTheCoordinatorIsDownAndSubmitsOnc
         testing::StartCoordinator(d2, policy::testing::ShippedPolicyPath());
     ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(d2 + "/coordinator.log");
     address = c.address;
-    Open(address, 2025, {kLas[2]});
+    ASSERT_TRUE(Open(address, 2025, {kLas[2]}));
     EXPECT_EQ(c.process->Stop(), 0);
   }
   const std::string la = kLas[2];
