@@ -159,6 +159,25 @@ TEST_F(GridWindowTest, CareLeaverCountsOnlyInTheWindowHoldingTheBirthday) {
   EXPECT_EQ(Total(Grid("annual"), "leavers"), 3);
 }
 
+TEST_F(GridWindowTest, MissingCountsByMisStartInTheWindowWithAgeThere) {
+  // A goes missing on 01/05/2024 (q1) and 20/11/2024 (q3); B is away on 15/02/2025 (q4).
+  Write("header.csv", HeaderCsv({{"A", "M", "10/11/2008"}, {"B", "F", "01/06/2015"}}));
+  Write("episodes.csv", EpisodesCsv({Episode("A", "01/01/2024"), Episode("B", "01/01/2024")}));
+  Write("missing.csv", TableCsv(Table::kMissing, {{"A", "10/11/2008", "M", "01/05/2024", ""},
+                                                  {"A", "10/11/2008", "M", "20/11/2024", ""},
+                                                  {"B", "01/06/2015", "A", "15/02/2025", ""}}));
+  const std::vector<int64_t> q1 = Grid("q1");
+  const std::vector<int64_t> q3 = Grid("q3");
+  EXPECT_EQ(Total(q1, "missing"), 1);
+  EXPECT_EQ(At(q1, "missing", "age", "10_to_15"), 1);  // 15 on 01/05/2024
+  EXPECT_EQ(Total(q3, "missing"), 1);
+  EXPECT_EQ(At(q3, "missing", "age", "16_plus"), 1);  // 16 on 20/11/2024
+  EXPECT_EQ(Total(Grid("q2"), "missing"), 0);
+  EXPECT_EQ(Total(Grid("q4"), "away_no_auth"), 1);
+  EXPECT_EQ(Total(q3, "away_no_auth"), 0);
+  EXPECT_EQ(Total(Grid("annual"), "missing"), 1);  // distinct children in the year
+}
+
 TEST_F(GridWindowTest, WindowOfAnotherYearIsRefused) {
   Write("header.csv", HeaderCsv({{"A"}}));
   Write("episodes.csv", EpisodesCsv({}));
