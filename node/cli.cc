@@ -8,7 +8,7 @@
 //   ringfence-node submit   --data DIR --la CODE --year YYYY [--postcodes FILE] --policy FILE
 //                           --ledger FILE --coordinator HOST:PORT --cert FILE --key FILE
 //                           --ca FILE
-//   ringfence-node submit   ... [--collection YYYY-WINDOW]
+//   (preview and submit take [--collection YYYY-WINDOW], e.g. 2025-q3: the window's grid)
 //   ringfence-node budget   --ledger FILE [--policy FILE]
 //   ringfence-node serve    --config FILE.textproto [--once]
 // The policy (docs/policy.md) must pass `ringfence policy check` (policy::LoadPolicyFile
@@ -85,6 +85,12 @@ base::FlagSpec PolicyFlag(bool required) {
           "which classes of bad rows may be quarantined",
           required, ""};
 }
+base::FlagSpec CollectionFlag() {
+  return {"collection", "ID",
+          "the collection: <year>-annual (default), <year>-h1, -h2, -q1 .. -q4; the year must be "
+          "--year. The grid is computed over the collection's window (docs/indicators.md)",
+          false, ""};
+}
 base::FlagSpec LedgerFlag() {
   return {"ledger", "FILE",
           "the node's privacy ledger (SQLite; created if missing): every spend of privacy "
@@ -95,7 +101,7 @@ base::FlagSpec LedgerFlag() {
 const base::CommandSpec& PreviewSpec() {
   static const base::CommandSpec* spec = new base::CommandSpec{
       "ringfence-node preview --data DIR --la CODE --year YYYY [--postcodes FILE] "
-      "(--exact | --policy FILE)",
+      "[--collection ID] (--exact | --policy FILE)",
       "Validates the LA's exports and prints the grid, one line per cell in catalogue order.\n"
       "With --exact: the exact counts of every cell (indicator,breakdown,group,value). They are\n"
       "for the LA's own eyes and are never sent anywhere. Without --exact (--policy required):\n"
@@ -109,6 +115,7 @@ const base::CommandSpec& PreviewSpec() {
        PostcodesFlag(),
        PolicyFlag(false),
        {"exact", "", "print exact counts (local only)", false, ""},
+       CollectionFlag(),
        MaxErrorsFlag()}};
   return *spec;
 }
@@ -116,7 +123,7 @@ const base::CommandSpec& PreviewSpec() {
 const base::CommandSpec& SubmitSpec() {
   static const base::CommandSpec* spec = new base::CommandSpec{
       "ringfence-node submit --data DIR --la CODE --year YYYY [--postcodes FILE] --ledger FILE "
-      "--coordinator HOST:PORT --cert FILE --key FILE --ca FILE --policy FILE",
+      "--coordinator HOST:PORT --cert FILE --key FILE --ca FILE --policy FILE [--collection ID]",
       "Validates the LA's exports, computes the grid, adds discrete Gaussian noise to the cells\n"
       "the policy sends (those some recipient class may receive; the round's budget is split\n"
       "over their histograms), suppresses and rounds the noisy values by the policy's rules\n"
@@ -137,10 +144,7 @@ const base::CommandSpec& SubmitSpec() {
        {"key", "FILE", "its private key", true, ""},
        {"ca", "FILE", "the CA certificate that signed the coordinator's certificate", true, ""},
        MaxErrorsFlag(),
-       {"collection", "ID",
-        "the collection: <year>-annual (default), <year>-h1, -h2, -q1 .. -q4; the year must be "
-        "--year. The grid is computed over the collection's window (docs/indicators.md)",
-        false, ""},
+       CollectionFlag(),
        {"timeout-seconds", "N", "deadline for the submission call", false, "30"}}};
   return *spec;
 }
@@ -201,7 +205,7 @@ void PrintTopHelp() {
 
 struct Common {
   std::string data;
-  std::optional<CollectionYear> window;  // submit --collection; the annual window otherwise
+  std::optional<CollectionYear> window;  // --collection; the annual window when unset
   std::string postcodes;
   std::string la;
   int year = 0;
@@ -242,6 +246,25 @@ int ReadCommon(const base::ParsedFlags& flags, Common* out) {
   out->year = static_cast<int>(*year);
   out->max_errors = static_cast<int>(*max_errors);
   return ReadPolicy(flags, &out->policy);
+}
+
+// Reads --collection (default "<year>-annual") into c->window. Returns 0, or the exit code
+// after printing why.
+int ReadCollection(const char* command, const base::ParsedFlags& flags, Common* c) {
+  const std::string collection =
+      flags.Has("collection") ? flags.Get("collection") : absl::StrCat(c->year, "-annual");
+  auto window = ParseCollectionId(collection);
+  if (!window.ok()) {
+    std::cerr << command << ": --collection: " << window.status().message() << "\n";
+    return 2;
+  }
+  if (window->year != c->year) {
+    std::cerr << command << ": --collection " << collection << " is a collection of "
+              << window->year << ", not of --year " << c->year << "\n";
+    return 2;
+  }
+  c->window = *window;
+  return 0;
 }
 
 LoadOptions MakeLoadOptions(const Common& c) {
@@ -320,6 +343,7 @@ int RunPreview(const std::vector<std::string>& args) {
   const base::ParsedFlags* flags = &parsed;
   Common c;
   if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
+  if (int rc = ReadCollection("ringfence-node preview", *flags, &c); rc != 0) return rc;
   if (!flags->Has("exact") && !c.policy.has_value()) {
     // Protected values depend on the policy (budget, disclosure rules, what is sent).
     std::cerr << "ringfence-node preview: protected values need --policy FILE (or use --exact)\n";
@@ -376,19 +400,8 @@ int RunSubmit(const std::vector<std::string>& args, RoundHooks* hooks) {
     std::cerr << "ringfence-node submit: " << timeout.status().message() << "\n";
     return 2;
   }
-  const std::string collection =
-      flags->Has("collection") ? flags->Get("collection") : absl::StrCat(c.year, "-annual");
-  auto window = ParseCollectionId(collection);
-  if (!window.ok()) {
-    std::cerr << "ringfence-node submit: --collection: " << window.status().message() << "\n";
-    return 2;
-  }
-  if (window->year != c.year) {
-    std::cerr << "ringfence-node submit: --collection " << collection << " is a collection of "
-              << window->year << ", not of --year " << c.year << "\n";
-    return 2;
-  }
-  c.window = *window;
+  if (int rc = ReadCollection("ringfence-node submit", *flags, &c); rc != 0) return rc;
+  const std::string collection = CollectionId(*c.window);
 
   // Certificates first: a misconfigured node should fail before touching the data.
   auto tls = crypto::LoadTlsMaterial(flags->Get("ca"), flags->Get("cert"), flags->Get("key"));
