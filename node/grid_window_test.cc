@@ -178,6 +178,21 @@ TEST_F(GridWindowTest, MissingCountsByMisStartInTheWindowWithAgeThere) {
   EXPECT_EQ(Total(Grid("annual"), "missing"), 1);  // distinct children in the year
 }
 
+TEST_F(GridWindowTest, TieOfOpenEpisodesAtTheWindowEndIsAnError) {
+  // Both open at 30/06/2024 with the same DECOM; only one is open at 31/03/2025, so the data
+  // loads (the loader checks ties at 31 March) and the annual grid is fine.
+  Write("header.csv", HeaderCsv({{"A"}}));
+  Write("episodes.csv",
+        EpisodesCsv({Episode("A", "01/05/2024", "01/08/2024", "E11"), Episode("A", "01/05/2024")}));
+  absl::StatusOr<LaData> data = Load();
+  ASSERT_THAT(data, IsOk());
+  EXPECT_THAT(ComputeExactGrid(*data, 2025), IsOk());
+  absl::StatusOr<CollectionYear> q1 = CollectionYear::ForWindow(2025, "q1");
+  ASSERT_THAT(q1, IsOk());
+  EXPECT_THAT(ComputeExactGrid(*data, *q1),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("same DECOM")));
+}
+
 TEST_F(GridWindowTest, WindowOfAnotherYearIsRefused) {
   Write("header.csv", HeaderCsv({{"A"}}));
   Write("episodes.csv", EpisodesCsv({}));
