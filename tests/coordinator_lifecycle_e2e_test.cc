@@ -28,6 +28,7 @@
 #include "policy/policy.h"
 #include "policy/testing/policy_text.h"
 #include "proto/coordinator_service.grpc.pb.h"
+#include "tests/testing/collections.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -87,6 +88,13 @@ class CoordinatorLifecycleTest : public ::testing::Test {
     EXPECT_FALSE(port.empty()) << ReadFileOrEmpty(*dir_ + "/" + name + ".log");
     address_ = "127.0.0.1:" + std::string(absl::StripAsciiWhitespace(port));
     return process;
+  }
+
+  // The operator opens the year's collection for both LAs on the coordinator at address_.
+  void OpenCollection() const {
+    absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(
+        testing::CollectionAdminTarget{address_, *dir_ + "/pki"}, kYear, {kWestminster, kCamden});
+    ASSERT_TRUE(opened.ok()) << opened.status();
   }
 
   std::shared_ptr<grpc::Channel> Channel(const std::string& la) const {
@@ -149,6 +157,7 @@ TEST_F(CoordinatorLifecycleTest, HealthIsServingOverMutualTlsOnly) {
 
 TEST_F(CoordinatorLifecycleTest, AnOversizedRequestIsRefusedAndTheServerKeepsServing) {
   auto coordinator = Start("oversized");
+  OpenCollection();
   v1::SubmitRequest huge = Request(kWestminster);
   huge.set_la_code(std::string(5 * 1024 * 1024, 'x'));
   const grpc::Status refused = Submit(Channel(kWestminster), huge);
@@ -160,6 +169,7 @@ TEST_F(CoordinatorLifecycleTest, AnOversizedRequestIsRefusedAndTheServerKeepsSer
 
 TEST_F(CoordinatorLifecycleTest, AFloodFromOneLaIsRefusedWhileAnotherIsServed) {
   auto coordinator = Start("flood", {"--requests-per-second", "0.01", "--request-burst", "3"});
+  OpenCollection();  // as the operator, whose bucket is not Westminster's
   auto westminster = Channel(kWestminster);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(Release(westminster).error_code(), grpc::StatusCode::NOT_FOUND) << i;
@@ -200,6 +210,7 @@ TEST_F(CoordinatorLifecycleTest, BadRateLimitFlagsAreUsageErrors) {
 
 TEST_F(CoordinatorLifecycleTest, SigtermExitsZeroWithinSecondsAndTheDatabaseIsIntact) {
   auto coordinator = Start("sigterm");
+  OpenCollection();
   // Clients keep their connections open across the shutdown, as real ones do.
   auto westminster = Channel(kWestminster);
   auto camden = Channel(kCamden);
@@ -223,7 +234,8 @@ TEST_F(CoordinatorLifecycleTest, SigtermExitsZeroWithinSecondsAndTheDatabaseIsIn
   auto rows = (*store)->LoadYear(kYear);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(rows->size(), 2u);
-  // And a coordinator restarted on it serves a release from them.
+  // And a coordinator restarted on it serves a release from them (to Westminster's own
+  // certificate, which reads its own rows of the collection while it is still open).
   store->reset();
   ::unlink((*dir_ + "/sigterm.port").c_str());
   auto again = Start("sigterm");

@@ -374,8 +374,8 @@ std::string RpcFailure(absl::string_view what, const Client& client, const grpc:
     hint = " (the coordinator there does not serve collections; is it an older version?)";
   }
   return absl::StrCat(what, " at ", client.target,
-                      " failed: ", absl::StatusCodeToString(status.code()), ": ",
-                      Printable(status.message()), hint);
+                      " failed: ", absl::StatusCodeToString(status.code()),
+                      status.message().empty() ? "" : ": ", Printable(status.message()), hint);
 }
 
 // Parses flags common to the subcommands; returns an exit code to stop with, or nullopt.
