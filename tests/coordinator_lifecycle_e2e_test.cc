@@ -97,6 +97,12 @@ class CoordinatorLifecycleTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.status();
   }
 
+  void CloseCollection() const {
+    absl::StatusOr<v1::Collection> closed = testing::CloseCollection(
+        testing::CollectionAdminTarget{address_, *dir_ + "/pki"}, absl::StrCat(kYear, "-annual"));
+    ASSERT_TRUE(closed.ok()) << closed.status();
+  }
+
   std::shared_ptr<grpc::Channel> Channel(const std::string& la) const {
     grpc::SslCredentialsOptions opts;
     opts.pem_root_certs = ReadFileOrEmpty(*dir_ + "/pki/ca.pem");
@@ -169,7 +175,6 @@ TEST_F(CoordinatorLifecycleTest, AnOversizedRequestIsRefusedAndTheServerKeepsSer
 
 TEST_F(CoordinatorLifecycleTest, AFloodFromOneLaIsRefusedWhileAnotherIsServed) {
   auto coordinator = Start("flood", {"--requests-per-second", "0.01", "--request-burst", "3"});
-  OpenCollection();  // as the operator, whose bucket is not Westminster's
   auto westminster = Channel(kWestminster);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(Release(westminster).error_code(), grpc::StatusCode::NOT_FOUND) << i;
@@ -180,6 +185,9 @@ TEST_F(CoordinatorLifecycleTest, AFloodFromOneLaIsRefusedWhileAnotherIsServed) {
     EXPECT_THAT(s.error_message(),
                 HasSubstr("too many requests from urn:ringfence:la:E09000033; retry after"));
   }
+  // The operator opens the collection now (no collection yet made the releases above NOT_FOUND);
+  // the operator's bucket is not Westminster's.
+  OpenCollection();
   const grpc::Status flooded = Submit(westminster, Request(kWestminster));
   EXPECT_EQ(flooded.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   // Camden has its own bucket; the health service has none.
@@ -234,11 +242,12 @@ TEST_F(CoordinatorLifecycleTest, SigtermExitsZeroWithinSecondsAndTheDatabaseIsIn
   auto rows = (*store)->LoadYear(kYear);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(rows->size(), 2u);
-  // And a coordinator restarted on it serves a release from them (to Westminster's own
-  // certificate, which reads its own rows of the collection while it is still open).
+  // And a coordinator restarted on it knows the collection (the operator closes it) and serves
+  // a release from them.
   store->reset();
   ::unlink((*dir_ + "/sigterm.port").c_str());
   auto again = Start("sigterm");
+  CloseCollection();
   const grpc::Status released = Release(Channel(kWestminster));
   EXPECT_TRUE(released.ok()) << released.error_message();
   EXPECT_EQ(again->Stop(), 0);
