@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "base/grpc_status.h"
 #include "base/testing/status_matchers.h"
 #include "catalogue/catalogue.h"
+#include "coordinator/collections.h"
 #include "coordinator/proto_util.h"
 #include "coordinator/service.h"
 #include "coordinator/store.h"
@@ -70,6 +72,20 @@ class RevocationServiceTest : public ::testing::Test {
         SubmissionStore::Open(dir_ + "/coordinator.db");
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
+    // The year's annual collection, expecting both LAs.
+    const CollectionWindow window = WindowsOf(CollectionPeriod::kAnnual, kYear)[0];
+    CollectionRecord c;
+    c.collection_id = AnnualCollectionId(kYear);
+    c.year = kYear;
+    c.period = CollectionPeriod::kAnnual;
+    c.period_start = window.start;
+    c.period_end = window.end;
+    c.deadline = absl::Now() + absl::Hours(24);
+    c.expected_la_codes = {kWestminster, kCamden};
+    std::sort(c.expected_la_codes.begin(), c.expected_la_codes.end());
+    c.opened_at = absl::Now();
+    c.opened_by = "urn:ringfence:operator:ops";
+    ASSERT_THAT(store_->OpenCollection(c), IsOk());
   }
 
   void TearDown() override {
@@ -194,6 +210,10 @@ TEST_F(RevocationServiceTest, RefusesRevokedCertificatesAndPicksUpANewCrlWithout
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ((*stored)[0].la_code, kCamden);
 
+  // Recipients read closed collections; the acknowledged resend below still works.
+  ASSERT_THAT(store_->CloseCollection(AnnualCollectionId(kYear), "urn:ringfence:operator:ops",
+                                      absl::Now()),
+              IsOk());
   auto analyst_stub = StubWith(*analyst);
   ASSERT_THAT(Release(*analyst_stub), IsOk());
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -14,6 +15,7 @@
 #include "base/csv.h"
 #include "base/testing/status_matchers.h"
 #include "catalogue/catalogue.h"
+#include "coordinator/collections.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
 #include "coordinator/service.h"
@@ -114,15 +116,42 @@ class ReleaseCommandTest : public ::testing::Test {
     ASSERT_THAT(base::WriteFileAtomically(Path(name + ".key"), m->key_pem, 0600), IsOk());
   }
 
+  // Stores `request` in its year's annual collection, opened here (idempotently) expecting
+  // every LA the tests use.
   void Store(const ringfence::v1::SubmitRequest& request) {
     absl::StatusOr<std::string> bytes = coordinator::SerializeDeterministically(request);
     ASSERT_THAT(bytes, IsOk());
-    ASSERT_THAT(store_->Insert(request.la_code(), request.year(), request.catalogue_version(),
-                               *bytes, absl::Now()),
+    coordinator::CollectionRecord c;
+    c.collection_id = coordinator::AnnualCollectionId(request.year());
+    c.year = request.year();
+    c.period = coordinator::CollectionPeriod::kAnnual;
+    const coordinator::CollectionWindow window =
+        coordinator::WindowsOf(coordinator::CollectionPeriod::kAnnual, request.year())[0];
+    c.period_start = window.start;
+    c.period_end = window.end;
+    c.deadline = absl::FromUnixSeconds(4'000'000'000);
+    c.expected_la_codes = {kGateshead, kWestminster};
+    std::sort(c.expected_la_codes.begin(), c.expected_la_codes.end());
+    c.opened_at = absl::Now();
+    c.opened_by = "urn:ringfence:operator:test";
+    ASSERT_THAT(store_->OpenCollection(c), IsOk());
+    ASSERT_THAT(store_->Insert(c.collection_id, request.la_code(), request.year(),
+                               request.catalogue_version(), *bytes, absl::Now()),
                 IsOk());
   }
 
+  // The release command reads closed collections only: closes `year`'s annual collection if
+  // the test stored anything in it.
+  void CloseYear(int year) {
+    absl::StatusOr<coordinator::CollectionRecord> closed = store_->CloseCollection(
+        coordinator::AnnualCollectionId(year), "urn:ringfence:operator:test", absl::Now());
+    if (!closed.ok()) {
+      EXPECT_EQ(closed.status().code(), absl::StatusCode::kNotFound);
+    }
+  }
+
   std::vector<std::string> Args(const std::string& who, int year = 2025) {
+    CloseYear(year);
     return {"--coordinator",
             absl::StrCat("127.0.0.1:", port_),
             "--cert",
