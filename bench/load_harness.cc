@@ -339,7 +339,7 @@ int main(int argc, char** argv) {
   namespace node = ringfence::node;
   const base::CommandSpec spec{
       "bench_load_harness --n N [--mode ringfence|echo] [--threads T] [--bin DIR] "
-      "[--policy FILE] [--year Y] [--work DIR] [--seed S] [--label TEXT]",
+      "[--policy FILE] [--year Y] [--work DIR] [--seed S] [--label TEXT] [--server-prefix CMD]",
       "One national round of N simulated LA nodes against one coordinator (or, with --mode "
       "echo, against a bare gRPC mutual-TLS echo server), on loopback. Prints one JSON line.",
       {
@@ -353,6 +353,10 @@ int main(int argc, char** argv) {
           {"work", "DIR", "working folder (kept); default a temporary one, removed", false, ""},
           {"seed", "S", "seed of the synthetic exact grids", false, "1"},
           {"label", "TEXT", "copied into the JSON line", false, ""},
+          {"server-prefix", "CMD",
+           "run the server under CMD (words split at spaces), e.g. 'perf record -g -o F --' to "
+           "profile it; the server's RSS and CPU figures are then CMD's",
+           false, ""},
       }};
   base::ParsedFlags flags;
   if (auto rc = base::ParseFlagsOrExit(kProgram, spec,
@@ -477,6 +481,14 @@ int main(int argc, char** argv) {
                    "1000",
                    "--request-burst",
                    "1000"};
+  }
+  if (flags.Has("server-prefix")) {
+    std::vector<std::string> prefix =
+        absl::StrSplit(flags.Get("server-prefix"), ' ', absl::SkipEmpty());
+    if (prefix.empty() || prefix[0].empty() || prefix[0][0] != '/') {
+      Die("--server-prefix: the first word must be an absolute path, e.g. /usr/bin/perf");
+    }
+    server_argv.insert(server_argv.begin(), prefix.begin(), prefix.end());
   }
   unlink(port_file.c_str());
   unlink((work + "/coordinator.db").c_str());
@@ -635,7 +647,7 @@ int main(int argc, char** argv) {
   }
   channels.clear();
   const int server_exit = server.Stop();
-  if (server_exit != 0) {
+  if (server_exit != 0 && !flags.Has("server-prefix")) {  // a wrapper may report the signal
     Die(absl::StrCat("the server exited with ", server_exit, " on SIGTERM; see ", work,
                      "/server.log"));
   }
