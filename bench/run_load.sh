@@ -40,7 +40,7 @@ for f in "$HARNESS" "$BUILD/bench/bench_echo_server" "$BUILD/bin/ringfence-coord
 done
 
 RAW="$(mktemp /tmp/ringfence-load-runs.XXXXXX)"
-trap 'rm -f "$RAW"' EXIT
+trap 'rm -f "$RAW" "$RAW.err"' EXIT
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -49,8 +49,8 @@ for n in $NS; do
   for ((r = 1; r <= RUNS; r++)); do
     for mode in echo ringfence; do
       line="$(cd "$ROOT" && "$HARNESS" --n "$n" --mode "$mode" --threads "$THREADS" \
-                --policy "$ROOT/policies/england-2025.textproto" --label "run$r")" ||
-        die "harness failed: --n $n --mode $mode (run $r)"
+                --policy "$ROOT/policies/england-2025.textproto" --label "run$r" 2>"$RAW.err")" ||
+        { cat "$RAW.err" >&2; die "harness failed: --n $n --mode $mode (run $r)"; }
       echo "$line" >>"$RAW"
       echo "$line" | /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(
         "  n=%(n)-5d %(mode)-9s round %(round_s)7.3f s  submit phase %(submit_phase_s)7.3f s  "
