@@ -585,6 +585,9 @@ int main(int argc, char** argv) {
     for (std::thread& th : pool) th.join();
   }
   const auto submitted_at = std::chrono::steady_clock::now();
+  // The server's peak so far: every connection open and every submission stored, before the
+  // release loads and combines them.
+  const int64_t peak_rss_after_submits_kb = PeakRssKb(server.pid());
   int failed = 0;
   for (int i = 0; i < n; ++i) {
     if (!failures[i].empty()) {
@@ -659,7 +662,8 @@ int main(int argc, char** argv) {
       "\"submit_phase_s\": %.4f, \"close_s\": %.4f, \"release_s\": %.4f, "
       "\"submissions_per_s\": %.1f, \"connect_ms_p50\": %.2f, \"connect_ms_p99\": %.2f, "
       "\"submit_ms_p50\": %.2f, \"submit_ms_p99\": %.2f, \"latency_ms_p50\": %.2f, "
-      "\"latency_ms_p99\": %.2f, \"server_peak_rss_kb\": %d, \"server_cpu_round_s\": %.2f, "
+      "\"latency_ms_p99\": %.2f, \"server_peak_rss_kb\": %d, "
+      "\"server_peak_rss_after_submits_kb\": %d, \"server_cpu_round_s\": %.2f, "
       "\"server_cpu_total_s\": %.2f, \"client_cpu_round_s\": %.2f, \"request_bytes\": %d, "
       "\"response_bytes\": %d, \"release_bytes\": %d, \"release_cells\": %d, "
       "\"cells_per_request\": %d, \"pki_s\": %.2f, \"prepare_s\": %.2f}",
@@ -676,8 +680,8 @@ int main(int argc, char** argv) {
         for (int i = 0; i < n; ++i) total[i] = connect_ms[i] + submit_ms[i];
         return Percentile(total, 0.99);
       }(),
-      peak_rss_kb, server_cpu_after - server_cpu_before, server_cpu_after,
-      client_cpu_after - client_cpu_before, static_cast<int>(request_bytes),
+      peak_rss_kb, peak_rss_after_submits_kb, server_cpu_after - server_cpu_before,
+      server_cpu_after, client_cpu_after - client_cpu_before, static_cast<int>(request_bytes),
       static_cast<int>(response_bytes[0]), static_cast<int>(release_bytes), release_cells,
       requests[0].cells_size(), pki_s, prepare_s);
   std::printf("%s\n", json.c_str());

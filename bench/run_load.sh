@@ -5,13 +5,14 @@
 # round at scale").
 #
 #   bench/run_load.sh [--build DIR] [--ns "153 500 1000"] [--runs 3] [--threads 32]
-#                     [--results FILE]
+#                     [--results FILE] [--note TEXT]
 #
 # Builds nothing: it runs DIR/bench/bench_load_harness (default build/), which starts
 # DIR/bin/ringfence-coordinator and DIR/bench/bench_echo_server itself. Each repeat runs the
 # echo then the coordinator for one N, so both see the same machine load. Every run's JSON line
-# is kept in the results file beside the medians. Fails if any run fails (the harness checks
-# that every submission was stored and that the release names every LA).
+# is kept in the results file beside the medians, with --note (e.g. what the tree was). Fails
+# if any run fails (the harness checks that every submission was stored and that the release
+# names every LA).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,8 +21,9 @@ NS="153 500 1000"
 RUNS=3
 THREADS=32
 RESULTS="$ROOT/bench/results-load.json"
+NOTE=""
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build) BUILD="$2"; shift 2 ;;
@@ -29,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --runs) RUNS="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --results) RESULTS="$2"; shift 2 ;;
+    --note) NOTE="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "run_load.sh: unknown argument '$1'" >&2; usage 2 ;;
   esac
@@ -64,9 +67,9 @@ echo "load after: $load_after"
 
 GIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+dirty')"
 /usr/bin/python3 - "$RAW" "$RESULTS" "$machine" "$load_before" "$load_after" "$started" "$GIT" \
-  "bench/run_load.sh --ns \"$NS\" --runs $RUNS --threads $THREADS" <<'EOF'
+  "bench/run_load.sh --ns \"$NS\" --runs $RUNS --threads $THREADS" "$NOTE" <<'EOF'
 import json, statistics, sys
-raw, out, machine, before, after, started, git, command = sys.argv[1:9]
+raw, out, machine, before, after, started, git, command, note = sys.argv[1:10]
 runs = [json.loads(l) for l in open(raw) if l.strip()]
 keys = ["round_s", "submit_phase_s", "close_s", "release_s", "submissions_per_s",
         "connect_ms_p50", "connect_ms_p99", "submit_ms_p50", "submit_ms_p99", "latency_ms_p50",
@@ -107,7 +110,7 @@ if len(ns) >= 2:
                            "server_cpu_ratio": mb["server_cpu_round_s"] / max(ma["server_cpu_round_s"], 1e-9),
                            "server_rss_ratio": mb["server_peak_rss_kb"] / ma["server_peak_rss_kb"]})
 doc = {"machine": machine, "load_before": before, "load_after": after, "started": started,
-       "git": git, "command": command, "medians": medians, "ratios": ratios, "growth": growth,
+       "git": git, "note": note, "command": command, "medians": medians, "ratios": ratios, "growth": growth,
        "runs": runs}
 with open(out, "w") as f:
     json.dump(doc, f, indent=1)
