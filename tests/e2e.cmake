@@ -68,7 +68,7 @@ ringfence_cc_test(NAME la_register_e2e_test SRCS la_register_e2e_test.cc
   crypto_testing_deterministic_random_source crypto_tls_credentials catalogue_catalogue base_csv
   proto_coordinator_service absl::strings absl::time gRPC::grpc++ LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
-  add_dependencies(la_register_e2e_test ringfence-coordinator)
+  add_dependencies(la_register_e2e_test ringfence ringfence-coordinator)
 endif()
 # Collections through the real binaries: ringfence collection, ringfence-node submit, release.
 ringfence_cc_test(NAME collection_e2e_test SRCS collection_e2e_test.cc

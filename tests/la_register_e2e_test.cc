@@ -172,5 +172,28 @@ TEST_F(LaRegisterE2eTest, AMalformedRegisterStopsTheCoordinatorNamingFileLineAnd
   EXPECT_THAT(missing.err, HasSubstr(dir_ + "/absent.csv"));
 }
 
+TEST_F(LaRegisterE2eTest, TheToolTakesTheRegisterBeforeTheCommand) {
+  const std::string reg = dir_ + "/register.csv";
+  ASSERT_TRUE(base::WriteFileAtomically(reg, absl::StrCat(kRegisterHeader, kSynthetic,
+                                                          ",901,Synthetic LA,E12000007,London\n"))
+                  .ok());
+  // Without the register the synthetic LA is unknown; with it, it gets a certificate.
+  testing::RunResult without = testing::RunCommand({testing::BinaryPath("ringfence"), "pki", "init",
+                                                    "--out", dir_ + "/pki-a", "--la", kSynthetic});
+  EXPECT_NE(without.exit_code, 0);
+  EXPECT_THAT(without.err, HasSubstr(kSynthetic));
+  testing::RunResult with =
+      testing::RunCommand({testing::BinaryPath("ringfence"), "--la-register", reg, "pki", "init",
+                           "--out", dir_ + "/pki-b", "--la", kSynthetic});
+  EXPECT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_FALSE(testing::ReadFileOrEmpty(dir_ + "/pki-b/la/" + kSynthetic + ".pem").empty());
+
+  testing::RunResult bad =
+      testing::RunCommand({testing::BinaryPath("ringfence"), "--la-register", dir_ + "/absent.csv",
+                           "pki", "init", "--out", dir_ + "/pki-c", "--la", kSynthetic});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("ringfence: --la-register: "));
+}
+
 }  // namespace
 }  // namespace ringfence
