@@ -184,16 +184,16 @@ absl::StatusOr<v1::SubmitResponse> CoordinatorServiceImpl::DoSubmit(
   }
   // The collection first, so that a node sending to the wrong or a closed
   // collection learns that rather than a validation detail.
-  absl::StatusOr<CollectionRecord> collection = store_->GetCollection(collection_id);
+  // Only the collection's row and the (collection, LA) pair are read: a submission's cost does
+  // not grow with the number of LAs the collection expects.
+  absl::StatusOr<CollectionRecord> collection =
+      store_->GetCollectionExpecting(collection_id, peer.la_code);
   if (!collection.ok()) {
-    *reason = StoreReason(collection.status().code());
+    // Nothing is recorded for an LA the collection does not expect.
+    if (collection.status().code() != absl::StatusCode::kPermissionDenied) {
+      *reason = StoreReason(collection.status().code());
+    }
     return collection.status();
-  }
-  if (!std::binary_search(collection->expected_la_codes.begin(),
-                          collection->expected_la_codes.end(), peer.la_code)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("collection ", collection_id, " does not expect LA ", peer.la_code,
-                     "; the operator lists the LAs a collection expects when opening it"));
   }
   // The receipt covers exactly what is stored, in a form the node can
   // recompute.

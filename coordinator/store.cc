@@ -302,7 +302,8 @@ absl::Status SubmissionStore::MigrateFromV1(absl::Time now) {
               "cannot set the schema version");
 }
 
-absl::StatusOr<CollectionRecord> SubmissionStore::ReadCollection(absl::string_view collection_id) {
+absl::StatusOr<CollectionRecord> SubmissionStore::ReadCollection(absl::string_view collection_id,
+                                                                 bool with_expected_las) {
   RINGFENCE_ASSIGN_OR_RETURN(
       Stmt stmt, Prepare("SELECT collection_id, year, period, period_start, period_end, deadline, "
                          "state, opened_at, opened_by, closed_at, closed_by FROM collections "
@@ -341,6 +342,7 @@ absl::StatusOr<CollectionRecord> SubmissionStore::ReadCollection(absl::string_vi
     c.closed_by = ColumnText(stmt.get(), 10);
   }
   stmt.reset();
+  if (!with_expected_las) return c;
 
   RINGFENCE_ASSIGN_OR_RETURN(Stmt las, Prepare("SELECT la_code FROM expected_las WHERE "
                                                "collection_id=?1 ORDER BY la_code"));
@@ -463,6 +465,28 @@ absl::StatusOr<CollectionRecord> SubmissionStore::GetCollection(absl::string_vie
   return ReadCollection(collection_id);
 }
 
+absl::StatusOr<CollectionRecord> SubmissionStore::GetCollectionExpecting(
+    absl::string_view collection_id, absl::string_view la_code) {
+  absl::MutexLock lock(&mu_);
+  CollectionRecord result;
+  // A read transaction: the collection's row and the expected-LA lookup are one snapshot.
+  RINGFENCE_RETURN_IF_ERROR(Exec("BEGIN", "cannot begin a transaction"));
+  absl::Status status = [&]() -> absl::Status {
+    RINGFENCE_ASSIGN_OR_RETURN(result, ReadCollection(collection_id, /*with_expected_las=*/false));
+    RINGFENCE_ASSIGN_OR_RETURN(bool expected, IsExpected(collection_id, la_code));
+    if (!expected) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("collection ", collection_id, " does not expect LA ", la_code,
+                       "; the operator lists the LAs a collection expects when opening it"));
+    }
+    result.expected_la_codes = {std::string(la_code)};
+    return absl::OkStatus();
+  }();
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  if (!status.ok()) return status;
+  return result;
+}
+
 absl::StatusOr<std::vector<CollectionRecord>> SubmissionStore::ListCollections() {
   absl::MutexLock lock(&mu_);
   std::vector<std::string> ids;
@@ -498,7 +522,10 @@ absl::StatusOr<InsertResult> SubmissionStore::Insert(absl::string_view collectio
   absl::MutexLock lock(&mu_);
   InsertResult result;
   RINGFENCE_RETURN_IF_ERROR(InTransaction([&]() -> absl::Status {
-    RINGFENCE_ASSIGN_OR_RETURN(CollectionRecord collection, ReadCollection(collection_id));
+    // The collection's own row and one indexed lookup of (collection, LA): O(1) in the number
+    // of expected LAs, so a round of N submissions costs O(N), not O(N^2).
+    RINGFENCE_ASSIGN_OR_RETURN(CollectionRecord collection,
+                               ReadCollection(collection_id, /*with_expected_las=*/false));
     if (collection.year != year) {
       return absl::InvalidArgumentError(absl::StrCat("collection ", collection_id, " is for year ",
                                                      collection.year, ", not ", year));
@@ -645,7 +672,8 @@ absl::Status SubmissionStore::RecordNodeState(absl::string_view collection_id,
   }
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {
-    RINGFENCE_ASSIGN_OR_RETURN(CollectionRecord collection, ReadCollection(collection_id));
+    RINGFENCE_ASSIGN_OR_RETURN(CollectionRecord collection,
+                               ReadCollection(collection_id, /*with_expected_las=*/false));
     RINGFENCE_ASSIGN_OR_RETURN(bool expected, IsExpected(collection_id, la_code));
     if (!expected) {
       return absl::PermissionDeniedError(

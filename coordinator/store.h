@@ -41,7 +41,9 @@
 // away its noise by resubmitting with fresh noise; an identical resend is
 // answered as already stored. A closed collection is final: Insert checks that
 // the collection exists, is OPEN and expects the LA inside the same IMMEDIATE
-// transaction as the write, and Close is one transaction, so a submission
+// transaction as the write (reading the collection's own row and the indexed
+// (collection, LA) row of expected_las, never the whole list, so a round of N
+// submissions costs O(N)), and Close is one transaction, so a submission
 // racing a close is either stored (and acknowledged) before the close or
 // refused, never acknowledged and then missing from the release. Receipts are
 // re-checked against the stored bytes on every load, so a tampered or corrupt
@@ -183,6 +185,14 @@ class SubmissionStore {
   // NOT_FOUND if unknown.
   absl::StatusOr<CollectionRecord> GetCollection(absl::string_view collection_id);
 
+  // The collection as GetCollection, for one submitting LA: NOT_FOUND if unknown,
+  // PERMISSION_DENIED ("collection C does not expect LA X; ...") if it does not expect
+  // `la_code`. Reads only the collection's own row and the indexed (collection, LA) pair, so
+  // its cost does not grow with the number of expected LAs; accordingly expected_la_codes holds
+  // `la_code` alone, not the collection's list (use GetCollection for that).
+  absl::StatusOr<CollectionRecord> GetCollectionExpecting(absl::string_view collection_id,
+                                                          absl::string_view la_code);
+
   // Every collection, by year then window (annual, h1, h2, q1..q4).
   absl::StatusOr<std::vector<CollectionRecord>> ListCollections();
 
@@ -247,7 +257,10 @@ class SubmissionStore {
   // Runs `body` inside BEGIN IMMEDIATE .. COMMIT; rolls back when it fails.
   absl::Status InTransaction(const std::function<absl::Status()>& body)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<CollectionRecord> ReadCollection(absl::string_view collection_id)
+  // The collection's row; its expected LAs too when `with_expected_las` (O(expected LAs):
+  // the paths run once per submission leave them out, so a round stays O(N)).
+  absl::StatusOr<CollectionRecord> ReadCollection(absl::string_view collection_id,
+                                                  bool with_expected_las = true)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<bool> IsExpected(absl::string_view collection_id, absl::string_view la_code)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -391,6 +391,37 @@ TEST_F(StoreTest, InsertChecksTheCollection) {
   EXPECT_TRUE(rows->empty());
 }
 
+TEST_F(StoreTest, GetCollectionExpectingChecksTheCollectionAndTheLa) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(store->GetCollectionExpecting("2025-q1", "E09000033"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no collection 2025-q1")));
+  EXPECT_THAT(store->GetCollectionExpecting(kAnnual2025, "E06000001"),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("collection 2025-annual does not expect LA E06000001")));
+  absl::StatusOr<CollectionRecord> c = store->GetCollectionExpecting(kAnnual2025, "E09000005");
+  ASSERT_THAT(c, IsOk());
+  // The collection's own row, as GetCollection gives it, with only the asking LA listed.
+  absl::StatusOr<CollectionRecord> full = store->GetCollection(kAnnual2025);
+  ASSERT_THAT(full, IsOk());
+  EXPECT_EQ(full->expected_la_codes.size(), kLas.size());
+  EXPECT_EQ(c->collection_id, full->collection_id);
+  EXPECT_EQ(c->year, 2025);
+  EXPECT_EQ(c->period_start, full->period_start);
+  EXPECT_EQ(c->period_end, full->period_end);
+  EXPECT_EQ(c->deadline, kDeadline);
+  EXPECT_EQ(c->state, CollectionState::kOpen);
+  EXPECT_EQ(c->opened_by, "urn:ringfence:operator:olive");
+  EXPECT_EQ(c->expected_la_codes, std::vector<std::string>{"E09000005"});
+  ASSERT_THAT(store->CloseCollection(kAnnual2025, "urn:ringfence:operator:olive", kDeadline),
+              IsOk());
+  c = store->GetCollectionExpecting(kAnnual2025, "E09000005");
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->state, CollectionState::kClosed);
+  EXPECT_EQ(c->closed_at, kDeadline);
+  EXPECT_EQ(c->closed_by, "urn:ringfence:operator:olive");
+}
+
 TEST_F(StoreTest, ASubmissionAfterTheDeadlineIsStoredAndMarkedLate) {
   auto store = OpenOrDie();
   ASSERT_NE(store, nullptr);
