@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "catalogue/la_registry.h"
+#include "dp/zcdp.h"
 #include "policy/firewall.h"
 
 namespace ringfence::coordinator {
@@ -53,6 +54,67 @@ absl::Status CheckRational(const Rational& r, absl::string_view what) {
     return absl::InvalidArgumentError(absl::StrCat(what, " must have a non-zero numerator and ",
                                                    "denominator, got ", r.numerator, "/",
                                                    r.denominator));
+  }
+  return absl::OkStatus();
+}
+
+std::string RationalText(const Rational& r) {
+  return r.denominator == 1 ? absl::StrCat(r.numerator)
+                            : absl::StrCat(r.numerator, "/", r.denominator);
+}
+
+// Value equality of two rationals with non-zero denominators (9/2 == 18/4).
+bool SameValue(const Rational& a, const Rational& b) {
+  return static_cast<u128>(a.numerator) * b.denominator ==
+         static_cast<u128>(b.numerator) * a.denominator;
+}
+
+// What a node must declare under the policy, with the H it was derived from (for messages).
+struct ExpectedNoise {
+  NoiseParameters noise;
+  int histograms = 0;
+};
+
+absl::StatusOr<ExpectedNoise> ExpectedNoiseFor(const policy::Policy& policy) {
+  const int histograms = policy::SendableHistogramCount(policy);
+  if (histograms < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy '", policy.name, "' (", policy.file,
+                     ") sends no histogram, so it defines no noise for a submission"));
+  }
+  const dp::Rho rho = policy.privacy.rho_per_round;
+  absl::StatusOr<dp::Rational> variance = [&]() -> absl::StatusOr<dp::Rational> {
+    RINGFENCE_ASSIGN_OR_RETURN(dp::Rho share, dp::SplitEqually(rho, histograms));
+    return dp::GaussianVarianceForRho(share);
+  }();
+  if (!variance.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "policy '", policy.name, "' (", policy.file, "): rho_per_round ", rho.ToString(), " over ",
+        histograms, " histograms gives no usable noise variance: ", variance.status().message()));
+  }
+  ExpectedNoise out;
+  out.noise.mechanism = NoiseMechanism::kDiscreteGaussian;
+  out.noise.variance = Rational{variance->numerator, variance->denominator};
+  out.noise.rho = Rational{rho.numerator, rho.denominator};
+  out.histograms = histograms;
+  return out;
+}
+
+// The declared noise against the policy's: rho first (the budget), then the variance that
+// follows from it.
+absl::Status CheckNoise(const Submission& s, const std::string& where, const policy::Policy& policy,
+                        const ExpectedNoise& want) {
+  if (!SameValue(s.noise.rho, want.noise.rho)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, "declared rho ", RationalText(s.noise.rho), " is not the policy's rho_per_round ",
+        RationalText(want.noise.rho), " (policy '", policy.name, "' from ", policy.file, ")"));
+  }
+  if (!SameValue(s.noise.variance, want.noise.variance)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, "declared noise variance ", RationalText(s.noise.variance),
+        " is not the policy's sigma^2 = H / (2 rho) = ", RationalText(want.noise.variance),
+        " (H = ", want.histograms, " sendable histograms, rho = ", RationalText(want.noise.rho),
+        "; policy '", policy.name, "' from ", policy.file, ")"));
   }
   return absl::OkStatus();
 }
@@ -147,7 +209,8 @@ absl::Status ValidateCells(const Submission& s, const std::string& where,
 }
 
 absl::Status ValidateWith(const Submission& s, const policy::Policy& policy,
-                          const std::vector<ExpectedCell>& expected) {
+                          const std::vector<ExpectedCell>& expected,
+                          const ExpectedNoise& expected_noise) {
   const catalogue::LocalAuthority* la = catalogue::FindLocalAuthority(s.la_code);
   if (la == nullptr) {
     return absl::InvalidArgumentError(
@@ -181,6 +244,7 @@ absl::Status ValidateWith(const Submission& s, const policy::Policy& policy,
   }
   RINGFENCE_RETURN_IF_ERROR(CheckRational(s.noise.variance, where + "noise variance"));
   RINGFENCE_RETURN_IF_ERROR(CheckRational(s.noise.rho, where + "rho"));
+  RINGFENCE_RETURN_IF_ERROR(CheckNoise(s, where, policy, expected_noise));
   // The declared rules are the node's statement of what it applied; the per-cell check below
   // is what binds. Checking them too catches a node configured with another rule early, with
   // a message that names the rule rather than a cell.
@@ -286,8 +350,14 @@ absl::StatusOr<NoiseUncertainty> NoiseUncertaintyOf(const Rational& variance,
   return NoiseUncertainty{sd, kCi95NormalQuantile * sd + static_cast<double>(rounding_base) / 2};
 }
 
+absl::StatusOr<NoiseParameters> PolicyNoise(const policy::Policy& policy) {
+  RINGFENCE_ASSIGN_OR_RETURN(ExpectedNoise want, ExpectedNoiseFor(policy));
+  return want.noise;
+}
+
 absl::Status ValidateSubmission(const Submission& s, const policy::Policy& policy) {
-  return ValidateWith(s, policy, ExpectedCells(policy));
+  RINGFENCE_ASSIGN_OR_RETURN(ExpectedNoise noise, ExpectedNoiseFor(policy));
+  return ValidateWith(s, policy, ExpectedCells(policy), noise);
 }
 
 absl::StatusOr<ReleaseTable> Combine(int year, const std::vector<Submission>& submissions,
@@ -296,9 +366,10 @@ absl::StatusOr<ReleaseTable> Combine(int year, const std::vector<Submission>& su
     return absl::NotFoundError(absl::StrCat("no submissions for ", year));
   }
   const std::vector<ExpectedCell> expected = ExpectedCells(policy);
+  RINGFENCE_ASSIGN_OR_RETURN(const ExpectedNoise noise, ExpectedNoiseFor(policy));
   std::map<std::string, const Submission*, std::less<>> by_la;
   for (const Submission& s : submissions) {
-    RINGFENCE_RETURN_IF_ERROR(ValidateWith(s, policy, expected));
+    RINGFENCE_RETURN_IF_ERROR(ValidateWith(s, policy, expected, noise));
     if (s.year != year) {
       return absl::InvalidArgumentError(
           absl::StrCat(s.la_code, " submission is for ", s.year, ", not ", year));

@@ -89,6 +89,15 @@ struct Submission {
   std::vector<ProtectedCell> cells;
 };
 
+// The noise every submission under `policy` must declare: the discrete Gaussian, with rho the
+// policy's privacy.rho_per_round (the zCDP the whole grid spends) and variance
+//   sigma^2 = H / (2 rho),  H = policy::SendableHistogramCount(policy),
+// i.e. dp::GaussianVarianceForRho(dp::SplitEqually(rho, H)): the budget split equally over
+// the H histograms the node sends (node/protect.h computes the same value independently).
+// Both in lowest terms. INVALID_ARGUMENT naming the policy when it sends no histogram, or when
+// a value does not fit in 64 bits (ParsePolicy refuses both, so a loaded policy never fails).
+absl::StatusOr<NoiseParameters> PolicyNoise(const policy::Policy& policy);
+
 // The largest |noisy_value| accepted. Far above any real count (England has
 // ~84,000 children looked after) plus any sensible noise, and small enough that
 // sums over every LA cannot overflow. A value beyond it is a broken or hostile
@@ -104,7 +113,12 @@ inline constexpr int64_t kMaxAbsNoisyValue = 1'000'000'000;
 //     another policy means another set of cells and rules);
 //   * year in [kFirstYear, kLastYear]; catalogue_version == kCatalogueVersion;
 //   * noise mechanism is the discrete Gaussian with non-zero variance and rho
-//     (numerators and denominators);
+//     (numerators and denominators); the declared rho equals the policy's
+//     privacy.rho_per_round and the declared variance equals PolicyNoise's
+//     sigma^2 = H / (2 rho), each compared as exact rationals by value (9/2 ==
+//     18/4). Noise is added on the node, so the coordinator cannot see it; this
+//     check refuses a node that says it used less noise (or spent more budget)
+//     than the policy allows, e.g. one running another build or configuration;
 //   * the declared rules equal the policy's untainted and tainted rules;
 //   * the cells are exactly the catalogue cells of policy::SendableCells(policy)
 //     (every histogram some class may receive), in catalogue order: no cell
@@ -115,7 +129,8 @@ inline constexpr int64_t kMaxAbsNoisyValue = 1'000'000'000;
 //     its noisy value (the coordinator re-checks the node's post-processing,
 //     so a node cannot publish an unsuppressed small or unrounded value).
 // Returns OK, FAILED_PRECONDITION (policy digest), or INVALID_ARGUMENT naming
-// the LA, the cell and the rule broken. Messages may quote the submission's
+// the LA, the cell and the rule broken (for the noise: the declared and the
+// expected value and the policy), or PolicyNoise's error. Messages may quote the submission's
 // own values: they go back to the submitting node only, never to logs.
 absl::Status ValidateSubmission(const Submission& submission, const policy::Policy& policy);
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,9 +60,16 @@ size_t GridSize() { return catalogue::GridCells().size(); }
 
 // A valid submission under the shipped policy whose cell i has noisy value noisy[i],
 // published as the node would.
-Submission MakeSubmission(const std::string& la, const std::vector<int64_t>& noisy,
-                          Rational variance = {4, 1}) {
-  return testing::MakeSubmission(Shipped(), la, kYear, noisy, variance);
+Submission MakeSubmission(const std::string& la, const std::vector<int64_t>& noisy) {
+  return testing::MakeSubmission(Shipped(), la, kYear, noisy);
+}
+
+// The shipped policy with rho set so that sigma^2 is `variance`
+// (testing::ShippedPolicyWithVariance).
+policy::Policy WithVariance(Rational variance) {
+  absl::StatusOr<policy::Policy> p = testing::ShippedPolicyWithVariance(variance);
+  EXPECT_THAT(p, IsOk());
+  return p.ok() ? *std::move(p) : policy::Policy();
 }
 
 absl::Status ValidateSubmission(const Submission& s) {
@@ -274,28 +282,51 @@ TEST(CombineTest, NegativeNoiseCancelsInSums) {
 }
 
 TEST(CombineTest, NoiseVarianceIsTheExactSumOverContributingLas) {
-  std::vector<Submission> subs = {MakeSubmission(kGateshead, Ramp(0), Rational{18, 4}),
-                                  MakeSubmission(kCamden, Ramp(0), Rational{10, 3}),
-                                  MakeSubmission(kWestminster, Ramp(0), Rational{5, 6})};
-  absl::StatusOr<ReleaseTable> table = Combine(kYear, subs);
+  // Every LA declares the policy's sigma^2, so a geography of N LAs carries N sigma^2, exactly.
+  // Under the shipped policy (rho 1/2), sigma^2 = H.
+  const Rational sigma2 = testing::NoiseOf(Shipped()).variance;
+  const uint64_t h = static_cast<uint64_t>(policy::SendableHistogramCount(Shipped()));
+  ASSERT_EQ(sigma2, (Rational{h, 1}));
+  {
+    std::vector<Submission> subs = {MakeSubmission(kGateshead, Ramp(0)),
+                                    MakeSubmission(kCamden, Ramp(0)),
+                                    MakeSubmission(kWestminster, Ramp(0))};
+    absl::StatusOr<ReleaseTable> table = Combine(kYear, subs);
+    ASSERT_THAT(table, IsOk());
+    EXPECT_EQ(Find(*table, GeographicLevel::kNational, "", TotalKey()).noise_variance,
+              (Rational{3 * h, 1}));
+    EXPECT_EQ(Find(*table, GeographicLevel::kRegional, kLondon, TotalKey()).noise_variance,
+              (Rational{2 * h, 1}));
+    EXPECT_EQ(Find(*table, GeographicLevel::kRegional, kNorthEast, TotalKey()).noise_variance,
+              (Rational{h, 1}));
+    EXPECT_EQ(Find(*table, GeographicLevel::kLocalAuthority, kCamden, TotalKey()).noise_variance,
+              (Rational{h, 1}));
+  }
+  // A policy whose sigma^2 is not an integer: sums are exact rationals, reduced.
+  const policy::Policy p = WithVariance({9, 2});
+  std::vector<Submission> subs = {testing::MakeSubmission(p, kGateshead, kYear, Ramp(0)),
+                                  testing::MakeSubmission(p, kCamden, kYear, Ramp(0)),
+                                  testing::MakeSubmission(p, kWestminster, kYear, Ramp(0))};
+  absl::StatusOr<ReleaseTable> table = coordinator::Combine(kYear, subs, p);
   ASSERT_THAT(table, IsOk());
-  // England: 9/2 + 10/3 + 5/6 = 27/6 + 20/6 + 5/6 = 52/6 = 26/3.
+  // England: 3 x 9/2 = 27/2.
   EXPECT_EQ(Find(*table, GeographicLevel::kNational, "", TotalKey()).noise_variance,
-            (Rational{26, 3}));
-  // London: 10/3 + 5/6 = 25/6.
+            (Rational{27, 2}));
+  // London: 2 x 9/2 = 9, reduced to 9/1.
   EXPECT_EQ(Find(*table, GeographicLevel::kRegional, kLondon, TotalKey()).noise_variance,
-            (Rational{25, 6}));
-  // An LA row carries its own variance, reduced.
+            (Rational{9, 1}));
+  // An LA row carries its own variance.
   EXPECT_EQ(Find(*table, GeographicLevel::kLocalAuthority, kGateshead, TotalKey()).noise_variance,
             (Rational{9, 2}));
 }
 
 TEST(CombineTest, EveryCellCarriesTheSdAndHalfWidthOfItsNoiseAndRounding) {
-  // Three London LAs at sigma^2 = 52 each, one small enough to be suppressed.
-  std::vector<Submission> subs = {MakeSubmission(kCamden, Ramp(0), Rational{52, 1}),
-                                  MakeSubmission(kIslington, Ramp(3), Rational{52, 1}),
-                                  MakeSubmission(kWestminster, Constant(4), Rational{52, 1})};
-  absl::StatusOr<ReleaseTable> table = Combine(kYear, subs);
+  // Three London LAs under a policy with sigma^2 = 52, one small enough to be suppressed.
+  const policy::Policy p = WithVariance({52, 1});
+  std::vector<Submission> subs = {testing::MakeSubmission(p, kCamden, kYear, Ramp(0)),
+                                  testing::MakeSubmission(p, kIslington, kYear, Ramp(3)),
+                                  testing::MakeSubmission(p, kWestminster, kYear, Constant(4))};
+  absl::StatusOr<ReleaseTable> table = coordinator::Combine(kYear, subs, p);
   ASSERT_THAT(table, IsOk());
   const double la_sd = std::sqrt(52.0);       // 7.2111
   const double region_sd = std::sqrt(156.0);  // 12.4900: variances add
@@ -320,11 +351,16 @@ TEST(CombineTest, EveryCellCarriesTheSdAndHalfWidthOfItsNoiseAndRounding) {
   EXPECT_NEAR(suppressed.ci95_half_width, 16.6337610, 1e-6);
 }
 
-TEST(CombineTest, VarianceOverflowFailsInternal) {
+TEST(CombineTest, ASubmissionWithAnotherVarianceIsRefused) {
+  // Before ValidateSubmission pinned the variance, a tiny declared variance could overflow the
+  // sum; now it is refused as a submission (AddRational's overflow is tested above).
   const uint64_t max = std::numeric_limits<uint64_t>::max();
-  std::vector<Submission> subs = {MakeSubmission(kCamden, Ramp(0), Rational{1, max}),
-                                  MakeSubmission(kWestminster, Ramp(0), Rational{1, max - 1})};
-  EXPECT_THAT(Combine(kYear, subs), StatusIs(absl::StatusCode::kInternal));
+  Submission odd = MakeSubmission(kWestminster, Ramp(0));
+  odd.noise.variance = Rational{1, max};
+  std::vector<Submission> subs = {MakeSubmission(kCamden, Ramp(0)), odd};
+  EXPECT_THAT(Combine(kYear, subs),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(kWestminster), HasSubstr("declared noise variance"))));
 }
 
 TEST(CombineTest, NoSubmissionsIsNotFound) {
@@ -490,6 +526,84 @@ TEST(ValidateSubmissionTest, RefusesOtherNoiseMechanismsAndZeroParameters) {
   }
 }
 
+TEST(PolicyNoiseTest, IsRhoPerRoundAndHOverTwoRho) {
+  const uint64_t h = static_cast<uint64_t>(policy::SendableHistogramCount(Shipped()));
+  ASSERT_GT(h, 1u);
+  absl::StatusOr<NoiseParameters> shipped = PolicyNoise(Shipped());
+  ASSERT_THAT(shipped, IsOk());
+  EXPECT_EQ(shipped->mechanism, NoiseMechanism::kDiscreteGaussian);
+  // rho = 1/2: sigma^2 = H / (2 * 1/2) = H.
+  EXPECT_EQ(shipped->rho, (Rational{1, 2}));
+  EXPECT_EQ(shipped->variance, (Rational{h, 1}));
+  // rho = 3/7: sigma^2 = 7H / 6, in lowest terms.
+  absl::StatusOr<policy::Policy> p =
+      testing::ShippedPolicyWith(R"(rho_per_round: "1/2")", R"(rho_per_round: "3/7")");
+  ASSERT_THAT(p, IsOk());
+  absl::StatusOr<NoiseParameters> noise = PolicyNoise(*p);
+  ASSERT_THAT(noise, IsOk());
+  EXPECT_EQ(noise->rho, (Rational{3, 7}));
+  const uint64_t g = std::gcd<uint64_t>(7 * h, 6);
+  EXPECT_EQ(noise->variance, (Rational{7 * h / g, 6 / g}));
+  // A policy that sends nothing defines no noise.
+  policy::Policy none = Shipped();
+  none.classes.clear();
+  EXPECT_THAT(PolicyNoise(none),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sends no histogram")));
+}
+
+TEST(ValidateSubmissionTest, AcceptsThePolicysNoiseInAnyEqualForm) {
+  const policy::Policy p = WithVariance({9, 2});
+  Submission s = testing::MakeSubmission(p, kWestminster, kYear, Ramp(0));
+  ASSERT_EQ(s.noise.variance, (Rational{9, 2}));
+  EXPECT_THAT(coordinator::ValidateSubmission(s, p), IsOk());
+  // Value equality, not representation: 18/4 is 9/2, and rho scaled likewise is the same rho.
+  s.noise.variance = Rational{18, 4};
+  s.noise.rho.numerator *= 3;
+  s.noise.rho.denominator *= 3;
+  EXPECT_THAT(coordinator::ValidateSubmission(s, p), IsOk());
+}
+
+TEST(ValidateSubmissionTest, RefusesADeclaredRhoOtherThanThePolicys) {
+  Submission s = MakeSubmission(kWestminster, Ramp(0));
+  ASSERT_EQ(s.noise.rho, (Rational{1, 2}));
+  s.noise.rho = Rational{1, 4};  // the variance still says 1/2
+  EXPECT_THAT(
+      ValidateSubmission(s),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr(kWestminster), HasSubstr("declared rho 1/4"),
+                     HasSubstr("policy's rho_per_round 1/2"), HasSubstr("policy 'england-2025'"))));
+  // A node spending more than the policy allows is refused as well.
+  s.noise.rho = Rational{1, 1};
+  EXPECT_THAT(ValidateSubmission(s),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared rho 1 is not")));
+  EXPECT_THAT(Combine(kYear, {s}), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ValidateSubmissionTest, RefusesADeclaredVarianceOtherThanThePolicys) {
+  const uint64_t h = static_cast<uint64_t>(policy::SendableHistogramCount(Shipped()));
+  Submission s = MakeSubmission(kWestminster, Ramp(0));
+  ASSERT_EQ(s.noise.variance, (Rational{h, 1}));
+  // Less noise than the policy's (the right rho, so only the variance is wrong).
+  s.noise.variance = Rational{h, 2};
+  EXPECT_THAT(ValidateSubmission(s),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(kWestminster),
+                             HasSubstr(absl::StrCat("declared noise variance ", h, "/2")),
+                             HasSubstr(absl::StrCat("sigma^2 = H / (2 rho) = ", h, " (H = ", h,
+                                                    " sendable histograms, rho = 1/2")),
+                             HasSubstr("policy 'england-2025'"))));
+  // More noise is refused too: the declared figure is what recipients' intervals come from.
+  s.noise.variance = Rational{h + 1, 1};
+  EXPECT_THAT(ValidateSubmission(s),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared noise variance")));
+  // The variance of another policy's rho, with that rho declared: the rho is refused first.
+  const policy::Policy other = WithVariance({9, 2});
+  Submission t = testing::MakeSubmission(other, kWestminster, kYear, Ramp(0));
+  t.policy_digest = Shipped().digest;
+  EXPECT_THAT(ValidateSubmission(t),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared rho")));
+}
+
 TEST(ValidateSubmissionTest, RefusesAnotherDisclosureRule) {
   Submission s = MakeSubmission(kWestminster, Ramp(0));
   s.rule.suppression_threshold = 5;
@@ -543,7 +657,7 @@ TEST(PolicyDigestTest, RefusesASubmissionUnderAnotherPolicyNamingBothDigestsAndT
   const policy::Policy renamed = Variant(R"(name: "england-2025")", R"(name: "england-2025-b")");
   ASSERT_NE(renamed.digest, Shipped().digest);
   // Valid in every other respect (the same cells and rules), but made under `renamed`.
-  Submission s = testing::MakeSubmission(renamed, kWestminster, kYear, Ramp(0), Rational{4, 1});
+  Submission s = testing::MakeSubmission(renamed, kWestminster, kYear, Ramp(0));
   EXPECT_THAT(coordinator::ValidateSubmission(s, renamed), IsOk());
   EXPECT_THAT(
       ValidateSubmission(s),
@@ -574,9 +688,13 @@ TEST(SendableCellsTest, ExpectsExactlyTheCellsSomeClassReceivesInCatalogueOrder)
   EXPECT_THAT(coordinator::ValidateSubmission(testing::MakeSubmission(p, kCamden, kYear, noisy), p),
               IsOk());
 
-  // The whole grid, nrpf included, under p's digest: a cell no class receives is refused.
+  // The whole grid, nrpf included, under p's digest and noise: a cell no class receives is
+  // refused. (Its own noise, sigma^2 = H for the shipped policy's larger H, is refused first.)
   Submission whole = MakeSubmission(kCamden, Constant(123));
   whole.policy_digest = p.digest;
+  EXPECT_THAT(coordinator::ValidateSubmission(whole, p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared noise variance")));
+  whole.noise = testing::NoiseOf(p);
   EXPECT_THAT(coordinator::ValidateSubmission(whole, p),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("cla/nrpf/nrpf"),
@@ -670,10 +788,13 @@ TEST(TaintRuleTest, RegionalAndNationalSumsUseTheRuleOfTheirTaint) {
   // Two London LAs at 13 each: a sum of 26, which is 25 untainted and 30 tainted.
   absl::StatusOr<ReleaseTable> t = coordinator::Combine(
       kYear,
-      {testing::MakeSubmission(p, kCamden, kYear, std::vector<int64_t>(n, 13), {52, 1}),
-       testing::MakeSubmission(p, kWestminster, kYear, std::vector<int64_t>(n, 13), {52, 1})},
+      {testing::MakeSubmission(p, kCamden, kYear, std::vector<int64_t>(n, 13)),
+       testing::MakeSubmission(p, kWestminster, kYear, std::vector<int64_t>(n, 13))},
       p);
   ASSERT_THAT(t, IsOk());
+  // Each LA's sigma^2 (the policy's), and the sum over the two.
+  const Rational sigma2 = testing::NoiseOf(p).variance;
+  const double la_var = static_cast<double>(sigma2.numerator) / sigma2.denominator;
   const catalogue::CellKey sex{"cla", "sex", "male"};
   const catalogue::CellKey nationality{"cla", "nationality", "british"};
   for (GeographicLevel level : {GeographicLevel::kNational, GeographicLevel::kRegional}) {
@@ -683,15 +804,15 @@ TEST(TaintRuleTest, RegionalAndNationalSumsUseTheRuleOfTheirTaint) {
     EXPECT_EQ(u.published, (policy::PublishedValue{false, 25}));
     EXPECT_EQ(x.published, (policy::PublishedValue{false, 30}));
     // The half-width adds half of each cell's own rounding base.
-    EXPECT_NEAR(u.ci95_half_width, 1.96 * std::sqrt(104.0) + 2.5, 1e-9);
-    EXPECT_NEAR(x.ci95_half_width, 1.96 * std::sqrt(104.0) + 5, 1e-9);
+    EXPECT_NEAR(u.ci95_half_width, 1.96 * std::sqrt(2 * la_var) + 2.5, 1e-9);
+    EXPECT_NEAR(x.ci95_half_width, 1.96 * std::sqrt(2 * la_var) + 5, 1e-9);
   }
   // LA rows: 13 is 15 untainted, suppressed tainted (below 20).
   EXPECT_EQ(Find(*t, GeographicLevel::kLocalAuthority, kCamden, sex).published,
             (policy::PublishedValue{false, 15}));
   const ReleasedCell& la_tainted = Find(*t, GeographicLevel::kLocalAuthority, kCamden, nationality);
   EXPECT_TRUE(la_tainted.published.suppressed);
-  EXPECT_NEAR(la_tainted.ci95_half_width, 1.96 * std::sqrt(52.0) + 5, 1e-9);
+  EXPECT_NEAR(la_tainted.ci95_half_width, 1.96 * std::sqrt(la_var) + 5, 1e-9);
 }
 
 // --- FilterForRecipient

@@ -21,10 +21,12 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// The shipped policy, which sends every cell of the grid with both rules {10, 5}.
+// The shipped policy, which sends every cell of the grid with both rules {10, 5}, with rho set
+// so that its noise variance is 9/2 (a value whose numerator and denominator differ, so that a
+// swap would show).
 const policy::Policy& Shipped() {
   static const policy::Policy* const kPolicy = [] {
-    absl::StatusOr<policy::Policy> p = testing::ShippedPolicy();
+    absl::StatusOr<policy::Policy> p = testing::ShippedPolicyWithVariance(Rational{9, 2});
     if (!p.ok()) ADD_FAILURE() << p.status();
     return new policy::Policy(p.ok() ? *std::move(p) : policy::Policy());
   }();
@@ -45,8 +47,9 @@ ringfence::v1::SubmitRequest ValidRequest() {
   noise->set_mechanism(ringfence::v1::NoiseParams::DISCRETE_GAUSSIAN);
   noise->set_variance_numerator(9);
   noise->set_variance_denominator(2);
-  noise->set_rho_numerator(1);
-  noise->set_rho_denominator(10);
+  // The policy's rho_per_round, which ValidateSubmission requires (H / 9 here).
+  noise->set_rho_numerator(testing::NoiseOf(Shipped()).rho.numerator);
+  noise->set_rho_denominator(testing::NoiseOf(Shipped()).rho.denominator);
   noise->set_suppression_threshold(policy::kDefaultDisclosureRule.suppression_threshold);
   noise->set_rounding_base(policy::kDefaultDisclosureRule.rounding_base);
   noise->set_tainted_suppression_threshold(policy::kDefaultDisclosureRule.suppression_threshold);
@@ -72,7 +75,8 @@ TEST(SubmissionFromProtoTest, ConvertsAValidRequestAndRoundTrips) {
   ASSERT_THAT(s, IsOk());
   EXPECT_EQ(s->la_code, "E09000033");
   EXPECT_EQ(s->noise.variance, (Rational{9, 2}));
-  EXPECT_EQ(s->noise.rho, (Rational{1, 10}));
+  EXPECT_EQ(s->noise.rho, testing::NoiseOf(Shipped()).rho);
+  EXPECT_NE(s->noise.rho.numerator, s->noise.rho.denominator);
   ASSERT_EQ(s->cells.size(), catalogue::GridCells().size());
   EXPECT_EQ(s->cells[1].noisy_value, 16);
   EXPECT_EQ(s->cells[1].published, (policy::PublishedValue{false, 15}));

@@ -153,7 +153,7 @@ class RevocationServiceTest : public ::testing::Test {
     v1::SubmitResponse response;
     grpc::Status s = stub.Submit(
         &ctx,
-        SubmissionToProto(testing::MakeSubmission(policy_, la, kYear, Noisy(7001), Rational{9, 2})),
+        SubmissionToProto(testing::MakeSubmission(policy_, la, kYear, Noisy(7001))),
         &response);
     if (!s.ok()) return base::FromGrpcStatus(s);
     return response;

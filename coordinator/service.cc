@@ -90,7 +90,7 @@ const char* ValidationReason(absl::StatusCode code) {
     case absl::StatusCode::kFailedPrecondition:
       return "policy digest differs from the coordinator's policy";
     case absl::StatusCode::kInvalidArgument:
-      return "grid does not match the catalogue or the policy's sendable cells and rules "
+      return "grid does not match the catalogue or the policy's sendable cells, rules and noise "
              "(details were returned to the node only)";
     default:
       return "the submission could not be validated";

@@ -80,10 +80,15 @@ const policy::Policy& Shipped() {
   return *kPolicy;
 }
 
-// A valid request under `policy` (the shipped one by default), variance 9/2.
+// A valid request under `policy` (the shipped one by default), with the policy's noise.
 v1::SubmitRequest MakeRequest(const std::string& la, const std::vector<int64_t>& noisy,
                               const policy::Policy& policy = Shipped()) {
-  return SubmissionToProto(testing::MakeSubmission(policy, la, kYear, noisy, Rational{9, 2}));
+  return SubmissionToProto(testing::MakeSubmission(policy, la, kYear, noisy));
+}
+
+// sigma^2 under the shipped policy: H / (2 * 1/2) = H, the number of sendable histograms.
+uint64_t ShippedVariance() {
+  return static_cast<uint64_t>(policy::SendableHistogramCount(Shipped()));
 }
 
 class ServiceTest : public ::testing::Test {
@@ -660,8 +665,8 @@ TEST_F(ServiceTest, ReleasesNationalRegionalAndLaRowsAfterThreeSubmissions) {
     EXPECT_EQ(eng.value(),
               policy::ApplyDisclosureRule(rule, w[i] + c[i] + g[i]).value);
     EXPECT_EQ(eng.contributing_las(), 3);
-    EXPECT_EQ(eng.noise_variance_numerator(), 27u);  // 3 x 9/2
-    EXPECT_EQ(eng.noise_variance_denominator(), 2u);
+    EXPECT_EQ(eng.noise_variance_numerator(), 3 * ShippedVariance());  // 3 x sigma^2
+    EXPECT_EQ(eng.noise_variance_denominator(), 1u);
 
     const v1::ReleasedCell& north_east = release->cells(n + j);
     EXPECT_EQ(north_east.level(), v1::REGIONAL);
@@ -675,7 +680,7 @@ TEST_F(ServiceTest, ReleasesNationalRegionalAndLaRowsAfterThreeSubmissions) {
     EXPECT_EQ(london.value(),
               policy::ApplyDisclosureRule(rule, w[i] + c[i]).value);
     EXPECT_EQ(london.contributing_las(), 2);
-    EXPECT_EQ(london.noise_variance_numerator(), 9u);
+    EXPECT_EQ(london.noise_variance_numerator(), 2 * ShippedVariance());  // 2 x sigma^2
     EXPECT_EQ(london.noise_variance_denominator(), 1u);
 
     const std::vector<std::pair<const char*, const std::vector<int64_t>*>> las =
@@ -772,6 +777,34 @@ TEST_F(ServiceTest, RefusesAnotherCatalogueVersionAndStoresNothing) {
   auto rows = store_->LoadYear(kYear);
   ASSERT_THAT(rows, IsOk());
   EXPECT_TRUE(rows->empty());
+}
+
+TEST_F(ServiceTest, RefusesAnotherDeclaredNoiseAndStoresNothing) {
+  auto stub = StubFor(crypto::LaUri(kWestminster));
+  v1::SubmitRequest request = MakeRequest(kWestminster, Distinctive(1234501));
+  ASSERT_EQ(request.noise().variance_numerator(), ShippedVariance());
+  ASSERT_EQ(request.noise().variance_denominator(), 1u);
+  v1::SubmitRequest less_noise = request;
+  less_noise.mutable_noise()->set_variance_denominator(4);
+  EXPECT_THAT(Submit(*stub, less_noise),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(absl::StrCat("declared noise variance ", ShippedVariance(),
+                                                    "/4")),
+                             HasSubstr(absl::StrCat("= ", ShippedVariance(), " (H = ")),
+                             HasSubstr("policy 'england-2025'"))));
+  v1::SubmitRequest more_budget = request;
+  more_budget.mutable_noise()->set_rho_numerator(1);
+  more_budget.mutable_noise()->set_rho_denominator(1);
+  EXPECT_THAT(Submit(*stub, more_budget),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("declared rho 1 is not the policy's rho_per_round 1/2")));
+  auto rows = store_->LoadYear(kYear);
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_TRUE(rows->empty());
+  // The policy's own noise, in another but equal form, is accepted.
+  request.mutable_noise()->set_variance_numerator(2 * ShippedVariance());
+  request.mutable_noise()->set_variance_denominator(2);
+  EXPECT_THAT(Submit(*stub, request), IsOk());
 }
 
 TEST_F(ServiceTest, RefusesAnOversizedRequestAndKeepsServing) {

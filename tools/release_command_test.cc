@@ -45,10 +45,13 @@ using ::testing::StartsWith;
 constexpr char kGateshead[] = "E08000037";
 constexpr char kWestminster[] = "E09000033";
 
-// The shipped policy: every cell of the grid is sent; both rules {10, 5}.
+// The shipped policy (every cell of the grid is sent; both rules {10, 5}) with rho set so
+// that every LA's noise variance is 9/2: the coordinator accepts only the policy's own
+// sigma^2, and 9/2 keeps the figures below easy to check by hand.
 const policy::Policy& Shipped() {
   static const policy::Policy* const kPolicy = [] {
-    absl::StatusOr<policy::Policy> p = coordinator::testing::ShippedPolicy();
+    absl::StatusOr<policy::Policy> p =
+        coordinator::testing::ShippedPolicyWithVariance(coordinator::Rational{9, 2});
     if (!p.ok()) ADD_FAILURE() << p.status();
     return new policy::Policy(p.ok() ? *std::move(p) : policy::Policy());
   }();
@@ -62,7 +65,7 @@ ringfence::v1::SubmitRequest MakeRequest(const std::string& la, int64_t base) {
     noisy.push_back(v);
   }
   return coordinator::SubmissionToProto(
-      coordinator::testing::MakeSubmission(Shipped(), la, 2025, noisy, {9, 2}));
+      coordinator::testing::MakeSubmission(Shipped(), la, 2025, noisy));
 }
 
 class ReleaseCommandTest : public ::testing::Test {

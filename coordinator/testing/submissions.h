@@ -29,15 +29,25 @@ absl::StatusOr<policy::Policy> ShippedPolicy();
 absl::StatusOr<policy::Policy> ShippedPolicyWith(absl::string_view from, absl::string_view to,
                                                  absl::string_view file = "variant.textproto");
 
+// The shipped policy with rho_per_year and rho_per_round both set to H / (2 variance), where
+// H = policy::SendableHistogramCount of the shipped policy, so that its noise (PolicyNoise) has
+// exactly `variance` (within ParsePolicy's limits: sigma <= 1024, denominator <= 2^31). For
+// tests that need particular variances. Errors from policy::ParsePolicy.
+absl::StatusOr<policy::Policy> ShippedPolicyWithVariance(Rational variance);
+
 // The cells `policy` sends, in catalogue order (policy::SendableCells as keys).
 std::vector<catalogue::CellKey> SentCells(const policy::Policy& policy);
 
+// The noise every submission under `policy` declares (coordinator::PolicyNoise); aborts if
+// the policy defines none (a broken test, not an input).
+NoiseParameters NoiseOf(const policy::Policy& policy);
+
 // A submission that ValidateSubmission(.., policy) accepts: `la`, `year`, the policy's digest
-// and rules, a discrete Gaussian with `variance` and rho 1/4, and the k-th sent cell with
-// noisy value noisy[k] (noisy.size() must be SentCells(policy).size()), published with
-// policy::RuleFor.
+// and rules, the policy's noise (NoiseOf: its rho_per_round and sigma^2 = H / (2 rho)), and
+// the k-th sent cell with noisy value noisy[k] (noisy.size() must be SentCells(policy).size()),
+// published with policy::RuleFor.
 Submission MakeSubmission(const policy::Policy& policy, absl::string_view la, int year,
-                          const std::vector<int64_t>& noisy, Rational variance = {9, 2});
+                          const std::vector<int64_t>& noisy);
 
 }  // namespace ringfence::coordinator::testing
 
