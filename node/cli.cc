@@ -541,7 +541,20 @@ int RunServeCommand(const std::vector<std::string>& args) {
   sigaction(SIGINT, &action, nullptr);
 
   crypto::OpenSslRandomSource rng;
-  auto channel = grpc::CreateChannel(config->coordinator, crypto::MakeChannelCredentials(*tls));
+  // gRPC's own reconnection backoff (up to 120 s by default) and its 30 s minimum between
+  // name resolutions would otherwise delay the first call after the coordinator comes back
+  // well past the node's retry schedule (tests/node_serve_e2e_test.cc measured ~20 s). (Not
+  // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: it is also the connection attempt's deadline, and a
+  // short one cuts TLS handshakes off.)
+  grpc::ChannelArguments channel_args;
+  channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                      static_cast<int>(absl::ToInt64Milliseconds(config->backoff_initial)));
+  channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                      static_cast<int>(absl::ToInt64Milliseconds(config->backoff_max)));
+  channel_args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS,
+                      static_cast<int>(absl::ToInt64Milliseconds(config->backoff_initial)));
+  auto channel = grpc::CreateCustomChannel(config->coordinator,
+                                           crypto::MakeChannelCredentials(*tls), channel_args);
   const WindowComputeFn compute = MakeFolderCompute(*config, *loaded_policy);
   auto result = RunServe(options, std::move(channel), compute, rng, stop);
   if (!result.ok()) {
