@@ -1,6 +1,9 @@
 if(RINGFENCE_BUILD_TESTS)
   ringfence_cc_library(NAME tests_testing_subprocess SRCS testing/subprocess.cc
     HDRS testing/subprocess.h)
+  ringfence_cc_library(NAME tests_testing_collections SRCS testing/collections.cc
+    HDRS testing/collections.h DEPS proto_coordinator_service crypto_tls_credentials
+    absl::status absl::statusor absl::strings absl::time gRPC::grpc++)
   ringfence_cc_library(NAME tests_testing_wire_capture SRCS testing/wire_capture.cc
     HDRS testing/wire_capture.h DEPS gRPC::grpc++)
 endif()
@@ -54,4 +57,11 @@ ringfence_cc_test(NAME coordinator_lifecycle_e2e_test SRCS coordinator_lifecycle
   absl::strings gRPC::grpc++ LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(coordinator_lifecycle_e2e_test ringfence ringfence-coordinator)
+endif()
+# The node's ledger on a full disk, a read-only file and a read-only folder.
+ringfence_cc_test(NAME node_storage_e2e_test SRCS node_storage_e2e_test.cc
+  DEPS tests_testing_subprocess tests_testing_collections node_ledger policy_testing_policy_text
+  SQLite::SQLite3 absl::strings LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(node_storage_e2e_test ringfence ringfence-node ringfence-coordinator)
 endif()
