@@ -44,7 +44,8 @@ ringfence::base::CommandSpec Spec() {
   return {
       "ringfence-coordinator --listen HOST:PORT --cert FILE --key FILE --ca "
       "FILE --db FILE --policy FILE "
-      "[--port-file FILE] [--crl FILE] [--requests-per-second R] [--request-burst N]",
+      "[--port-file FILE] [--crl FILE] [--requests-per-second R] [--request-burst N] "
+      "[--max-db-pages N]",
       "Serves the Ringfence coordinator API over mutual TLS: LA nodes submit "
       "protected grids, "
       "recipients fetch released tables. Submissions are stored in an SQLite "
@@ -73,6 +74,11 @@ ringfence::base::CommandSpec Spec() {
            false, "5"},
           {"request-burst", "N", "calls one client identity may make at once after being idle",
            false, "20"},
+          {"max-db-pages", "N",
+           "cap the database at N pages (SQLite max_page_count; 4 KiB pages by default): a "
+           "bound on its size, reached as a full disk is (submissions refused UNAVAILABLE, "
+           "nothing stored, the service stays up); default: no cap",
+           false, ""},
       }};
 }
 
@@ -179,8 +185,14 @@ int main(int argc, char** argv) {
     crl = *std::move(loaded);
   }
 
+  coordinator::StoreOptions store_options;
+  if (flags->Has("max-db-pages")) {
+    absl::StatusOr<int64_t> pages = flags->GetInt("max-db-pages", 1, int64_t{1} << 40);
+    if (!pages.ok()) return Fail(2, std::string(pages.status().message()));
+    store_options.max_page_count = *pages;
+  }
   absl::StatusOr<std::unique_ptr<coordinator::SubmissionStore>> store =
-      coordinator::SubmissionStore::Open(db_path);
+      coordinator::SubmissionStore::Open(db_path, store_options);
   if (!store.ok()) return Fail(1, std::string(store.status().message()));
 
   const std::string policy_line = absl::StrCat("policy ", policy->name, " from ", policy->file,

@@ -65,3 +65,12 @@ ringfence_cc_test(NAME node_storage_e2e_test SRCS node_storage_e2e_test.cc
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_storage_e2e_test ringfence ringfence-node ringfence-coordinator)
 endif()
+# The coordinator's database full (--max-db-pages), read-only, or in a read-only folder.
+ringfence_cc_test(NAME coordinator_storage_e2e_test SRCS coordinator_storage_e2e_test.cc
+  DEPS tests_testing_subprocess tests_testing_collections policy_policy
+  policy_testing_policy_text node_protect node_submit_client catalogue_catalogue crypto_hash
+  crypto_testing_deterministic_random_source SQLite::SQLite3 absl::strings gRPC::grpc++
+  LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(coordinator_storage_e2e_test ringfence ringfence-coordinator)
+endif()
