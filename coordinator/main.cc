@@ -1,6 +1,10 @@
 // ringfence-coordinator: the national coordinator's gRPC server over mutual
 // TLS.
 //
+// Serves two gRPC services on one mTLS port (proto/coordinator_service.proto):
+// Coordinator (nodes and recipients; coordinator/service.h) and CollectionAdmin
+// (operators; coordinator/admin_service.h), plus grpc.health.v1.Health.
+//
 // Only this file reads key files and the policy file. Exit codes: 0 after a
 // clean shutdown on SIGTERM/SIGINT, 1 when a file cannot be read, the policy
 // fails its check (the message names the file and the rule) or the server
@@ -24,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/cli.h"
 #include "base/csv.h"
+#include "coordinator/admin_service.h"
 #include "coordinator/rate_limiter.h"
 #include "coordinator/service.h"
 #include "coordinator/store.h"
@@ -46,9 +51,9 @@ ringfence::base::CommandSpec Spec() {
       "FILE --db FILE --policy FILE "
       "[--port-file FILE] [--crl FILE] [--requests-per-second R] [--request-burst N] "
       "[--max-db-pages N]",
-      "Serves the Ringfence coordinator API over mutual TLS: LA nodes submit "
-      "protected grids, "
-      "recipients fetch released tables. Submissions are stored in an SQLite "
+      "Serves the Ringfence coordinator API over mutual TLS: operators open and close "
+      "collections, LA nodes submit protected grids to them, recipients fetch the released "
+      "tables of closed collections. Submissions are stored in an SQLite "
       "database. The policy decides which cells nodes send and which each "
       "recipient class receives; a node running another policy is refused. Runs "
       "until SIGTERM or SIGINT, then finishes calls in progress and exits.",
@@ -57,7 +62,10 @@ ringfence::base::CommandSpec Spec() {
           {"cert", "FILE", "server certificate (PEM)", true, ""},
           {"key", "FILE", "server private key (PEM); should be mode 0600", true, ""},
           {"ca", "FILE", "CA certificate that client certificates must chain to (PEM)", true, ""},
-          {"db", "FILE", "SQLite database of submissions; created if absent", true, ""},
+          {"db", "FILE",
+           "SQLite database of collections and submissions; created if absent, upgraded in "
+           "place from an older schema",
+           true, ""},
           {"policy", "FILE",
            "the Ringfence policy (textproto; e.g. policies/england-2025.textproto), the "
            "same file every node runs",
@@ -204,12 +212,16 @@ int main(int argc, char** argv) {
   // NOT_SERVING from the moment shutdown begins.
   grpc::EnableDefaultHealthCheckService(true);
   if (crl != nullptr) service.SetRevocationList(crl.get());
+  // The operator's CollectionAdmin on the same port and gate: the same mutual TLS, rate
+  // limit, revocation list and drain; operator certificates only.
+  coordinator::CollectionAdminServiceImpl admin(store->get(), service.gate());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, crypto::MakeServerCredentials(*material),
                            &port);
   builder.SetMaxReceiveMessageSize(coordinator::kMaxRequestBytes);
   builder.RegisterService(&service);
+  builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   crypto::ClearSecret(&material->key_pem);  // gRPC holds its own copy
   if (server == nullptr || port == 0) {

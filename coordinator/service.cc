@@ -1,5 +1,6 @@
 #include "coordinator/service.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -9,6 +10,8 @@
 #include "base/grpc_status.h"
 #include "base/status_macros.h"
 #include "catalogue/catalogue.h"
+#include "coordinator/collection_proto.h"
+#include "coordinator/collections.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
 #include "crypto/tls_credentials.h"
@@ -66,22 +69,52 @@ const char* LevelLogName(GeographicLevel level) {
   return "unknown";
 }
 
-// The store's FAILED_PRECONDITION (a database from a newer build) is the
-// operator's problem, not the caller's: it reaches the peer as INTERNAL so that
-// FAILED_PRECONDITION keeps one meaning on the wire (policy mismatch).
-absl::Status FromStore(absl::Status status) {
-  if (status.code() == absl::StatusCode::kFailedPrecondition) {
-    return absl::InternalError(status.message());
-  }
-  return status;
+// The collection id for the log: the request's own text only when it is a
+// well-formed id (so a log line cannot be forged or bloated), "-" otherwise.
+std::string LogCollection(absl::string_view requested, int year) {
+  if (requested.empty()) return AnnualCollectionId(year);
+  return ParseCollectionId(requested).ok() ? std::string(requested) : "-";
 }
 
-constexpr char kShuttingDown[] = "the coordinator is shutting down; retry later";
+std::string SubmitFields(int year, int cells, absl::string_view collection,
+                         absl::string_view extra) {
+  std::string out = absl::StrCat("year=", year, " cells=", cells, " collection=", collection);
+  if (!extra.empty()) absl::StrAppend(&out, " ", extra);
+  return out;
+}
 
-void WriteToStderr(absl::string_view line) {
-  std::string out = absl::StrCat(line, "\n");
-  std::fwrite(out.data(), 1, out.size(), stderr);
-  std::fflush(stderr);
+// The reason recorded for a refusal by SubmissionFromProto: the coordinator's
+// words, by status code, never the message (which may quote cell values).
+const char* ValidationReason(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kFailedPrecondition:
+      return "policy digest differs from the coordinator's policy";
+    case absl::StatusCode::kInvalidArgument:
+      return "grid does not match the catalogue or the policy's sendable cells and rules "
+             "(details were returned to the node only)";
+    default:
+      return "the submission could not be validated";
+  }
+}
+
+// The reason recorded for a refusal by the store's Insert.
+const char* StoreReason(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kAlreadyExists:
+      return "a different grid is already stored for this LA; a round is released once";
+    case absl::StatusCode::kFailedPrecondition:
+      return "the collection is closed; the submission was not stored";
+    case absl::StatusCode::kPermissionDenied:
+      return "the collection does not expect this LA";
+    case absl::StatusCode::kNotFound:
+      return "no such collection";
+    case absl::StatusCode::kInvalidArgument:
+      return "the request's year is not the collection's year";
+    case absl::StatusCode::kUnavailable:
+      return "coordinator storage was unavailable; retry";
+    default:
+      return "internal error in the coordinator";
+  }
 }
 
 }  // namespace
@@ -91,180 +124,116 @@ CoordinatorServiceImpl::CoordinatorServiceImpl(SubmissionStore* store, policy::P
                                                std::unique_ptr<RateLimiter> limiter)
     : store_(store),
       policy_(std::move(policy)),
-      clock_(clock ? std::move(clock) : Clock([] { return absl::Now(); })),
-      limiter_(std::move(limiter)),
-      log_(log ? std::move(log) : LogSink(WriteToStderr)) {}
-
-grpc::Status CoordinatorServiceImpl::Finish(absl::string_view rpc,
-                                            absl::string_view peer_uri,
-                                            const absl::Status& status,
-                                            int year, int cells,
-                                            absl::string_view extra) {
-  // What the peer sees and what the log sees differ on purpose:
-  //  * INVALID_ARGUMENT messages may quote the submitter's own cell values:
-  //  fine for the
-  //    submitter, never for the log.
-  //  * Storage and internal errors name files and SQLite's messages: fine for
-  //  the operator's
-  //    log, not for a peer.
-  //  * FAILED_PRECONDITION (policy digest mismatch) and PERMISSION_DENIED name
-  //    digests, classes and the policy: the peer needs them to fix its
-  //    set-up, and they carry no cell value, so both sides get them.
-  std::string log_reason;
-  absl::Status to_peer = status;
-  switch (status.code()) {
-    case absl::StatusCode::kOk:
-      break;
-    case absl::StatusCode::kInvalidArgument:
-      log_reason = "invalid request (details returned to the caller only)";
-      break;
-    case absl::StatusCode::kUnavailable:
-      log_reason = std::string(status.message());
-      // Storage trouble is described to the operator only; shutting down is
-      // no secret.
-      if (status.message() != kShuttingDown) {
-        to_peer = absl::UnavailableError("coordinator storage is unavailable; retry later");
-      }
-      break;
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-      log_reason = std::string(status.message());
-      to_peer = absl::Status(
-          status.code(),
-          "internal error in the coordinator; the operator has the details");
-      break;
-    default:
-      log_reason = std::string(status.message());
-      break;
-  }
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_(), absl::UTCTimeZone()),
-      " rpc=", rpc, " peer=", peer_uri.empty() ? "-" : absl::CEscape(peer_uri),
-      " outcome=", absl::StatusCodeToString(status.code()), " year=", year,
-      " cells=", cells);
-  if (!extra.empty()) absl::StrAppend(&line, " ", extra);
-  if (!log_reason.empty())
-    absl::StrAppend(&line, " reason=\"", absl::CEscape(log_reason), "\"");
-  {
-    absl::MutexLock lock(&log_mu_);
-    log_(line);
-  }
-  return base::ToGrpcStatus(to_peer);
-}
-
-// Holds a call's place in in_flight_ for the whole handler.
-class CoordinatorServiceImpl::CallScope {
- public:
-  explicit CallScope(CoordinatorServiceImpl* service)
-      : service_(service), admitted_(service->EnterCall()) {}
-  ~CallScope() {
-    if (admitted_) service_->ExitCall();
-  }
-  CallScope(const CallScope&) = delete;
-  CallScope& operator=(const CallScope&) = delete;
-  bool admitted() const { return admitted_; }
-
- private:
-  CoordinatorServiceImpl* const service_;
-  const bool admitted_;
-};
-
-bool CoordinatorServiceImpl::EnterCall() {
-  absl::MutexLock lock(&calls_mu_);
-  if (draining_) return false;
-  ++in_flight_;
-  return true;
-}
-
-void CoordinatorServiceImpl::ExitCall() {
-  absl::MutexLock lock(&calls_mu_);
-  --in_flight_;
-}
-
-void CoordinatorServiceImpl::StartDraining() {
-  absl::MutexLock lock(&calls_mu_);
-  draining_ = true;
-}
-
-bool CoordinatorServiceImpl::WaitForCallsToFinish(absl::Duration timeout) {
-  absl::MutexLock lock(&calls_mu_);
-  const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(calls_mu_) { return in_flight_ == 0; };
-  return calls_mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
-}
-
-absl::Status CoordinatorServiceImpl::Admit(absl::string_view peer_uri) {
-  if (limiter_ == nullptr) return absl::OkStatus();
-  return limiter_->Acquire(peer_uri, clock_());
-}
-
-absl::Status CoordinatorServiceImpl::CheckNotRevoked(const grpc::ServerContext& context) {
-  if (revocation_ == nullptr) return absl::OkStatus();
-  return crypto::CheckPeerNotRevoked(context, *revocation_);
-}
+      gate_(std::move(log), std::move(clock), std::move(limiter)) {}
 
 grpc::Status CoordinatorServiceImpl::Submit(grpc::ServerContext* context,
                                             const v1::SubmitRequest* request,
                                             v1::SubmitResponse* response) {
-  absl::StatusOr<crypto::PartyIdentity> peer = crypto::PeerIdentity(*context);
-  if (!peer.ok())
-    return Finish("Submit", "", peer.status(), request->year(), 0, "");
-  if (absl::Status not_revoked = CheckNotRevoked(*context); !not_revoked.ok()) {
-    return Finish("Submit", peer->uri, not_revoked, request->year(), 0, "");
+  CallGate::Scope scope(&gate_);
+  crypto::PartyIdentity peer;
+  const int year = request->year();
+  const std::string logged_collection = LogCollection(request->collection_id(), year);
+  if (absl::Status admitted = gate_.Admit(*context, &scope, &peer); !admitted.ok()) {
+    return gate_.Finish("Submit", peer.uri, admitted, SubmitFields(year, 0, logged_collection, ""));
   }
-  CallScope scope(this);
-  if (!scope.admitted()) {
-    return Finish("Submit", peer->uri, absl::UnavailableError(kShuttingDown), request->year(), 0,
-                  "");
-  }
-  if (absl::Status allowed = Admit(peer->uri); !allowed.ok()) {
-    return Finish("Submit", peer->uri, allowed, request->year(), 0, "");
-  }
-  absl::StatusOr<v1::SubmitResponse> result = DoSubmit(*peer, *request);
+  std::string reason;
+  absl::StatusOr<std::string> collection_id =
+      ResolveCollectionId(request->collection_id(), year);
+  absl::StatusOr<v1::SubmitResponse> result =
+      collection_id.ok() ? DoSubmit(peer, *request, *collection_id, &reason)
+                         : absl::StatusOr<v1::SubmitResponse>(collection_id.status());
   if (!result.ok()) {
-    return Finish("Submit", peer->uri, result.status(), request->year(), 0, "");
+    std::string extra;
+    // Recorded for the operator's status view when the collection exists and
+    // expects this LA (the store checks both in the same statement).
+    if (collection_id.ok() && peer.kind == crypto::PartyKind::kLocalAuthority &&
+        !reason.empty()) {
+      absl::StatusOr<bool> recorded =
+          store_->RecordRefusal(*collection_id, peer.la_code,
+                                absl::StatusCodeToString(result.status().code()), reason,
+                                gate_.Now());
+      if (!recorded.ok()) {
+        extra = absl::StrCat("refusal_not_recorded=\"", absl::CEscape(recorded.status().message()),
+                             "\"");
+      }
+    }
+    return gate_.Finish("Submit", peer.uri, result.status(),
+                        SubmitFields(year, 0, logged_collection, extra));
   }
   *response = *std::move(result);
-  return Finish("Submit", peer->uri, absl::OkStatus(), request->year(),
-                request->cells_size(),
-                absl::StrCat("already_stored=",
-                             response->already_stored() ? "true" : "false",
-                             " receipt=", response->receipt()));
+  return gate_.Finish(
+      "Submit", peer.uri, absl::OkStatus(),
+      SubmitFields(year, request->cells_size(), response->collection_id(),
+                   absl::StrCat("already_stored=", response->already_stored() ? "true" : "false",
+                                " late=", response->late() ? "true" : "false",
+                                " receipt=", response->receipt())));
 }
 
 absl::StatusOr<v1::SubmitResponse> CoordinatorServiceImpl::DoSubmit(
-    const crypto::PartyIdentity& peer, const v1::SubmitRequest& request) {
+    const crypto::PartyIdentity& peer, const v1::SubmitRequest& request,
+    const std::string& collection_id, std::string* reason) {
   if (peer.kind != crypto::PartyKind::kLocalAuthority) {
     return absl::PermissionDeniedError(
         absl::StrCat(KindName(peer.kind), " certificates cannot submit"));
   }
   if (request.la_code() != peer.la_code) {
+    *reason = "the request's la_code names another LA than the certificate";
     return absl::PermissionDeniedError(
         absl::StrCat("the certificate is for LA ", peer.la_code,
                      " but the request names ", Quote(request.la_code())));
   }
-  RINGFENCE_ASSIGN_OR_RETURN(Submission submission, SubmissionFromProto(request, policy_));
+  // The collection first, so that a node sending to the wrong or a closed
+  // collection learns that rather than a validation detail.
+  absl::StatusOr<CollectionRecord> collection = store_->GetCollection(collection_id);
+  if (!collection.ok()) {
+    *reason = StoreReason(collection.status().code());
+    return collection.status();
+  }
+  if (!std::binary_search(collection->expected_la_codes.begin(),
+                          collection->expected_la_codes.end(), peer.la_code)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("collection ", collection_id, " does not expect LA ", peer.la_code,
+                     "; the operator lists the LAs a collection expects when opening it"));
+  }
   // The receipt covers exactly what is stored, in a form the node can
   // recompute.
-  RINGFENCE_ASSIGN_OR_RETURN(std::string bytes,
-                             SerializeDeterministically(request));
-  absl::StatusOr<InsertResult> inserted = store_->Insert(
-      submission.la_code, submission.year, submission.catalogue_version, bytes, clock_());
-  if (!inserted.ok()) return FromStore(inserted.status());
-  const InsertResult& stored = *inserted;
+  RINGFENCE_ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministically(request));
+  // A closed collection accepts nothing new, so its grid is not validated:
+  // Insert answers an identical resend of a stored (hence validated) grid as
+  // already stored, and refuses anything else as closed.
+  if (collection->state == CollectionState::kOpen) {
+    absl::StatusOr<Submission> submission = SubmissionFromProto(request, policy_);
+    if (!submission.ok()) {
+      *reason = ValidationReason(submission.status().code());
+      return submission.status();
+    }
+  }
+  absl::StatusOr<InsertResult> inserted =
+      store_->Insert(collection_id, peer.la_code, request.year(), request.catalogue_version(),
+                     bytes, gate_.Now());
+  if (!inserted.ok()) {
+    *reason = StoreReason(inserted.status().code());
+    return inserted.status();
+  }
   v1::SubmitResponse response;
-  response.set_receipt(stored.receipt);
-  response.set_already_stored(stored.already_stored);
+  response.set_receipt(inserted->receipt);
+  response.set_already_stored(inserted->already_stored);
+  response.set_collection_id(collection_id);
+  response.set_late(inserted->late);
   return response;
 }
 
 grpc::Status CoordinatorServiceImpl::Release(grpc::ServerContext* context,
                                              const v1::ReleaseRequest* request,
                                              v1::ReleaseResponse* response) {
-  absl::StatusOr<crypto::PartyIdentity> peer = crypto::PeerIdentity(*context);
-  if (!peer.ok()) return Finish("Release", "", peer.status(), request->year(), 0, "class=-");
-  if (absl::Status not_revoked = CheckNotRevoked(*context); !not_revoked.ok()) {
-    return Finish("Release", peer->uri, not_revoked, request->year(), 0, "class=-");
+  CallGate::Scope scope(&gate_);
+  crypto::PartyIdentity peer;
+  const int year = request->year();
+  const std::string collection = LogCollection(request->collection_id(), year);
+  if (absl::Status admitted = gate_.Admit(*context, &scope, &peer); !admitted.ok()) {
+    return gate_.Finish("Release", peer.uri, admitted,
+                        absl::StrCat("year=", year, " cells=0 collection=", collection,
+                                     " class=-"));
   }
   // What was asked for, for the log: the levels (or "all").
   std::string asked;
@@ -274,18 +243,12 @@ grpc::Status CoordinatorServiceImpl::Release(grpc::ServerContext* context,
                     l.ok() ? LevelLogName(*l) : absl::StrCat(level));
   }
   if (asked.empty()) asked = "all";
-  const std::string who = absl::StrCat("class=", ClassOf(*peer), " levels=", asked);
-  CallScope scope(this);
-  if (!scope.admitted()) {
-    return Finish("Release", peer->uri, absl::UnavailableError(kShuttingDown), request->year(), 0,
-                  who);
-  }
-  if (absl::Status allowed = Admit(peer->uri); !allowed.ok()) {
-    return Finish("Release", peer->uri, allowed, request->year(), 0, who);
-  }
-  absl::StatusOr<v1::ReleaseResponse> result = DoRelease(*peer, *request);
+  const std::string who = absl::StrCat("collection=", collection, " class=", ClassOf(peer),
+                                       " levels=", asked);
+  absl::StatusOr<v1::ReleaseResponse> result = DoRelease(peer, *request);
   if (!result.ok()) {
-    return Finish("Release", peer->uri, result.status(), request->year(), 0, who);
+    return gate_.Finish("Release", peer.uri, result.status(),
+                        absl::StrCat("year=", year, " cells=0 ", who));
   }
   *response = *std::move(result);
   int national = 0, regional = 0, la = 0;
@@ -294,9 +257,10 @@ grpc::Status CoordinatorServiceImpl::Release(grpc::ServerContext* context,
     regional += cell.level() == v1::REGIONAL;
     la += cell.level() == v1::LOCAL_AUTHORITY;
   }
-  return Finish("Release", peer->uri, absl::OkStatus(), request->year(), response->cells_size(),
-                absl::StrCat(who, " national=", national, " regional=", regional, " la=", la,
-                             " las=", response->la_codes_size()));
+  return gate_.Finish("Release", peer.uri, absl::OkStatus(),
+                      absl::StrCat("year=", year, " cells=", response->cells_size(), " ", who,
+                                   " national=", national, " regional=", regional, " la=", la,
+                                   " las=", response->la_codes_size()));
 }
 
 absl::StatusOr<v1::ReleaseResponse> CoordinatorServiceImpl::DoRelease(
@@ -336,20 +300,52 @@ absl::StatusOr<v1::ReleaseResponse> CoordinatorServiceImpl::DoRelease(
         absl::StrCat("year ", year, " is outside ", catalogue::kFirstYear, "..",
                      catalogue::kLastYear));
   }
-  absl::StatusOr<std::vector<StoredSubmission>> rows = store_->LoadYear(year);
-  if (!rows.ok()) return FromStore(rows.status());
+  RINGFENCE_ASSIGN_OR_RETURN(std::string collection_id,
+                             ResolveCollectionId(request.collection_id(), year));
+  RINGFENCE_ASSIGN_OR_RETURN(CollectionRecord collection, store_->GetCollection(collection_id));
+  const bool own_only = collection.state == CollectionState::kOpen;
+  if (own_only) {
+    // While open, national and regional sums would change as LAs arrive, and
+    // their differences would give each newcomer's noisy value unrounded. An
+    // LA may still read its own LA rows, from its own submission only (so it
+    // does not even learn who else has submitted).
+    if (peer.kind != crypto::PartyKind::kLocalAuthority) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "collection ", collection_id, " is still open (deadline ",
+          FormatUtc(collection.deadline),
+          "); it is released once the operator closes it"));
+    }
+    for (GeographicLevel l : audience.levels) {
+      if (l != GeographicLevel::kLocalAuthority) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "collection ", collection_id,
+            " is still open; until the operator closes it an LA may read only its own "
+            "LOCAL_AUTHORITY rows"));
+      }
+    }
+    audience.levels = {GeographicLevel::kLocalAuthority};
+  }
+  absl::StatusOr<std::vector<StoredSubmission>> rows = store_->LoadCollection(collection_id);
+  if (!rows.ok()) return rows.status();
+  if (own_only) {
+    rows->erase(std::remove_if(rows->begin(), rows->end(),
+                               [&](const StoredSubmission& row) {
+                                 return row.la_code != peer.la_code;
+                               }),
+                rows->end());
+  }
   if (rows->empty()) {
     return absl::NotFoundError(
-        absl::StrCat("nothing has been submitted for ", year));
+        own_only ? absl::StrCat(peer.la_code, " has not submitted to ", collection_id)
+                 : absl::StrCat("nothing has been submitted to ", collection_id));
   }
   std::vector<Submission> submissions;
   submissions.reserve(rows->size());
   for (const StoredSubmission& row : *rows) {
     v1::SubmitRequest request_proto;
     if (!request_proto.ParseFromString(row.request_bytes)) {
-      return absl::InternalError(absl::StrCat("stored submission of ",
-                                              row.la_code, " for ", year,
-                                              " does not parse"));
+      return absl::InternalError(absl::StrCat("stored submission of ", row.la_code, " to ",
+                                              collection_id, " does not parse"));
     }
     absl::StatusOr<Submission> s = SubmissionFromProto(request_proto, policy_);
     if (!s.ok() && s.status().code() == absl::StatusCode::kFailedPrecondition) {
@@ -357,12 +353,13 @@ absl::StatusOr<v1::ReleaseResponse> CoordinatorServiceImpl::DoRelease(
       // its cells were chosen and post-processed by other rules, so nothing is released.
       // The message names digests and files only.
       return absl::FailedPreconditionError(
-          absl::StrCat("cannot release ", year, ": ", s.status().message()));
+          absl::StrCat("cannot release ", collection_id, ": ", s.status().message()));
     }
     // Validation messages can quote cell values, so only the fact is reported.
     if (!s.ok() || s->la_code != row.la_code || s->year != row.year) {
-      return absl::InternalError(absl::StrCat("stored submission of ", row.la_code, " for ", year,
-                                              " does not validate against catalogue ", "version ",
+      return absl::InternalError(absl::StrCat("stored submission of ", row.la_code, " to ",
+                                              collection_id,
+                                              " does not validate against catalogue version ",
                                               catalogue::kCatalogueVersion, " and policy '",
                                               policy_.name, "'"));
     }
@@ -374,14 +371,80 @@ absl::StatusOr<v1::ReleaseResponse> CoordinatorServiceImpl::DoRelease(
     // overflow, whose messages carry no cell values) is expected; other
     // messages are not passed on.
     return absl::InternalError(
-        absl::StrCat("cannot combine ", year, ": ",
+        absl::StrCat("cannot combine ", collection_id, ": ",
                      table.status().code() == absl::StatusCode::kInternal
                          ? std::string(table.status().message())
                          : absl::StatusCodeToString(table.status().code())));
   }
   RINGFENCE_ASSIGN_OR_RETURN(ReleaseTable filtered,
                              FilterForRecipient(*std::move(table), policy_, audience));
-  return ReleaseTableToProto(filtered);
+  v1::ReleaseResponse response = ReleaseTableToProto(filtered);
+  response.set_collection_id(collection_id);
+  return response;
+}
+
+grpc::Status CoordinatorServiceImpl::ListCollections(grpc::ServerContext* context,
+                                                     const v1::ListCollectionsRequest* /*request*/,
+                                                     v1::ListCollectionsResponse* response) {
+  CallGate::Scope scope(&gate_);
+  crypto::PartyIdentity peer;
+  if (absl::Status admitted = gate_.Admit(*context, &scope, &peer); !admitted.ok()) {
+    return gate_.Finish("ListCollections", peer.uri, admitted, "collections=0");
+  }
+  absl::Status status = [&]() -> absl::Status {
+    if (peer.kind == crypto::PartyKind::kRecipient) {
+      return absl::PermissionDeniedError(
+          "recipient certificates cannot list collections; LA and operator certificates can");
+    }
+    RINGFENCE_ASSIGN_OR_RETURN(std::vector<CollectionRecord> all, store_->ListCollections());
+    for (const CollectionRecord& c : all) {
+      if (peer.kind == crypto::PartyKind::kLocalAuthority &&
+          (c.state != CollectionState::kOpen ||
+           !std::binary_search(c.expected_la_codes.begin(), c.expected_la_codes.end(),
+                               peer.la_code))) {
+        continue;
+      }
+      *response->add_collections() = CollectionToProto(c);
+    }
+    return absl::OkStatus();
+  }();
+  if (!status.ok()) response->Clear();
+  return gate_.Finish("ListCollections", peer.uri, status,
+                      absl::StrCat("collections=", response->collections_size()));
+}
+
+grpc::Status CoordinatorServiceImpl::ReportState(grpc::ServerContext* context,
+                                                 const v1::ReportStateRequest* request,
+                                                 v1::ReportStateResponse* /*response*/) {
+  CallGate::Scope scope(&gate_);
+  crypto::PartyIdentity peer;
+  const std::string fields =
+      absl::StrCat("collection=",
+                   ParseCollectionId(request->collection_id()).ok() ? request->collection_id()
+                                                                    : std::string("-"),
+                   " state=", v1::NodeState_IsValid(request->state())
+                                  ? v1::NodeState_Name(request->state())
+                                  : absl::StrCat(request->state()));
+  if (absl::Status admitted = gate_.Admit(*context, &scope, &peer); !admitted.ok()) {
+    return gate_.Finish("ReportState", peer.uri, admitted, fields);
+  }
+  absl::Status status = [&]() -> absl::Status {
+    if (peer.kind != crypto::PartyKind::kLocalAuthority) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(KindName(peer.kind), " certificates cannot report a node's state"));
+    }
+    if (request->state() == v1::NODE_STATE_UNSPECIFIED ||
+        !v1::NodeState_IsValid(request->state())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "state ", request->state(), " is not a node state (COMPUTING .. RETRYING)"));
+    }
+    RINGFENCE_ASSIGN_OR_RETURN(ParsedCollectionId parsed,
+                               ParseCollectionId(request->collection_id()));
+    (void)parsed;
+    return store_->RecordNodeState(request->collection_id(), peer.la_code, request->state(),
+                                   gate_.Now());
+  }();
+  return gate_.Finish("ReportState", peer.uri, status, fields);
 }
 
 }  // namespace ringfence::coordinator

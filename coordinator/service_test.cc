@@ -17,6 +17,8 @@
 #include "base/grpc_status.h"
 #include "base/testing/status_matchers.h"
 #include "catalogue/catalogue.h"
+#include "coordinator/admin_service.h"
+#include "coordinator/collections.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
 #include "coordinator/rate_limiter.h"
@@ -51,6 +53,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr int kYear = 2025;
+constexpr char kAnnual[] = "2025-annual";
+constexpr absl::Duration kDeadlineAfter = absl::Hours(24 * 30);
 constexpr char kGateshead[] = "E08000037";    // North East
 constexpr char kCamden[] = "E09000007";       // London
 constexpr char kWestminster[] = "E09000033";  // London
@@ -103,7 +107,38 @@ class ServiceTest : public ::testing::Test {
         SubmissionStore::Open(dir_ + "/coordinator.db");
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
+    // The year's annual collection, expecting the three LAs the tests use.
+    ASSERT_THAT(OpenCollection(kAnnual, {kCamden, kGateshead, kWestminster}), IsOk());
     StartServer(nullptr);
+  }
+
+  // Opens `id` directly in the store, deadline kDeadlineAfter from the service's clock.
+  absl::StatusOr<CollectionRecord> OpenCollection(const std::string& id,
+                                                  std::vector<std::string> las) {
+    absl::StatusOr<ParsedCollectionId> parsed = ParseCollectionId(id);
+    if (!parsed.ok()) return parsed.status();
+    CollectionRecord c;
+    c.collection_id = id;
+    c.year = parsed->year;
+    c.period = parsed->window.period;
+    c.period_start = parsed->window.start;
+    c.period_end = parsed->window.end;
+    c.deadline = Now() + kDeadlineAfter;
+    std::sort(las.begin(), las.end());
+    c.expected_la_codes = std::move(las);
+    c.opened_at = Now();
+    c.opened_by = "urn:ringfence:operator:ops";
+    return store_->OpenCollection(c);
+  }
+
+  // Closes `id` (the annual collection by default) directly in the store.
+  void Close(const std::string& id = kAnnual) {
+    ASSERT_THAT(store_->CloseCollection(id, "urn:ringfence:operator:ops", Now()), IsOk());
+  }
+
+  absl::Time Now() {
+    absl::MutexLock lock(&clock_mu_);
+    return now_;
   }
 
   // (Re)starts the server on a fresh port with `limiter` (nullptr: no rate
@@ -129,6 +164,8 @@ class ServiceTest : public ::testing::Test {
         "127.0.0.1:0", crypto::MakeServerCredentials(pki_->server()), &port_);
     builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
     builder.RegisterService(service_.get());
+    admin_ = std::make_unique<CollectionAdminServiceImpl>(store_.get(), service_->gate());
+    builder.RegisterService(admin_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port_, 0);
@@ -144,6 +181,7 @@ class ServiceTest : public ::testing::Test {
       server_->Shutdown(std::chrono::system_clock::now() +
                         std::chrono::seconds(5));
     server_.reset();
+    admin_.reset();
     service_.reset();
     store_.reset();
     for (const char* f :
@@ -182,16 +220,94 @@ class ServiceTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::ReleaseResponse> Release(v1::Coordinator::Stub& stub, int year,
-                                              const std::vector<v1::GeographicLevel>& levels = {}) {
+                                              const std::vector<v1::GeographicLevel>& levels = {},
+                                              const std::string& collection_id = "") {
     grpc::ClientContext ctx;
     SetDeadline(&ctx);
     v1::ReleaseRequest request;
     request.set_year(year);
+    request.set_collection_id(collection_id);
     for (v1::GeographicLevel l : levels) request.add_levels(l);
     v1::ReleaseResponse response;
     grpc::Status s = stub.Release(&ctx, request, &response);
     if (!s.ok()) return base::FromGrpcStatus(s);
     return response;
+  }
+
+  std::unique_ptr<v1::CollectionAdmin::Stub> AdminStubFor(absl::string_view uri) {
+    absl::StatusOr<crypto::TlsMaterial> m = pki_->Client(uri);
+    EXPECT_THAT(m, IsOk());
+    return v1::CollectionAdmin::NewStub(
+        grpc::CreateChannel(Target(), crypto::MakeChannelCredentials(*m)));
+  }
+
+  absl::StatusOr<v1::SubmitResponse> SubmitTo(v1::Coordinator::Stub& stub,
+                                              v1::SubmitRequest request,
+                                              const std::string& collection_id) {
+    request.set_collection_id(collection_id);
+    return Submit(stub, request);
+  }
+
+  absl::StatusOr<v1::Collection> AdminOpen(v1::CollectionAdmin::Stub& stub,
+                                           const v1::OpenCollectionRequest& request) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    v1::Collection response;
+    grpc::Status s = stub.OpenCollection(&ctx, request, &response);
+    if (!s.ok()) return base::FromGrpcStatus(s);
+    return response;
+  }
+
+  absl::StatusOr<v1::Collection> AdminClose(v1::CollectionAdmin::Stub& stub,
+                                            const std::string& id) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    v1::CloseCollectionRequest request;
+    request.set_collection_id(id);
+    v1::Collection response;
+    grpc::Status s = stub.CloseCollection(&ctx, request, &response);
+    if (!s.ok()) return base::FromGrpcStatus(s);
+    return response;
+  }
+
+  absl::StatusOr<v1::CollectionStatus> AdminStatus(v1::CollectionAdmin::Stub& stub,
+                                                   const std::string& id) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    v1::GetCollectionStatusRequest request;
+    request.set_collection_id(id);
+    v1::CollectionStatus response;
+    grpc::Status s = stub.GetCollectionStatus(&ctx, request, &response);
+    if (!s.ok()) return base::FromGrpcStatus(s);
+    return response;
+  }
+
+  absl::StatusOr<v1::ListCollectionsResponse> List(v1::Coordinator::Stub& stub) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    v1::ListCollectionsResponse response;
+    grpc::Status s = stub.ListCollections(&ctx, v1::ListCollectionsRequest(), &response);
+    if (!s.ok()) return base::FromGrpcStatus(s);
+    return response;
+  }
+
+  absl::Status Report(v1::Coordinator::Stub& stub, const std::string& id, v1::NodeState state) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    v1::ReportStateRequest request;
+    request.set_collection_id(id);
+    request.set_state(state);
+    v1::ReportStateResponse response;
+    return base::FromGrpcStatus(stub.ReportState(&ctx, request, &response));
+  }
+
+  // The status entry of `la` in `status`.
+  static v1::LaCollectionStatus StatusOf(const v1::CollectionStatus& status, absl::string_view la) {
+    for (const v1::LaCollectionStatus& s : status.las()) {
+      if (s.la_code() == la) return s;
+    }
+    ADD_FAILURE() << "no status for " << la;
+    return v1::LaCollectionStatus();
   }
 
   std::vector<std::string> Log() {
@@ -203,6 +319,7 @@ class ServiceTest : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<SubmissionStore> store_;
   std::unique_ptr<CoordinatorServiceImpl> service_;
+  std::unique_ptr<CollectionAdminServiceImpl> admin_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex log_mu_;
@@ -249,7 +366,7 @@ TEST_F(ServiceTest, RefusesADifferentSecondSubmissionForTheSameYear) {
       Submit(*stub, MakeRequest(kWestminster, Distinctive(1234502))),
       StatusIs(
           absl::StatusCode::kAlreadyExists,
-          HasSubstr("E09000033 already submitted a different grid for 2025")));
+          HasSubstr("E09000033 already submitted a different grid to 2025-annual")));
   EXPECT_THAT(Log().back(), HasSubstr("outcome=ALREADY_EXISTS"));
 }
 
@@ -324,6 +441,7 @@ TEST_F(ServiceTest, EachRecipientClassGetsWhatThePolicyGrantsIt) {
   ASSERT_THAT(
       Submit(*StubFor(crypto::LaUri(kGateshead)), MakeRequest(kGateshead, Distinctive(3234503))),
       IsOk());
+  Close();
   for (const policy::RecipientClass& cls : Shipped().classes) {
     if (cls.name == policy::kLaOwnClass) continue;  // LA certificates: below
     absl::StatusOr<v1::ReleaseResponse> r =
@@ -406,9 +524,11 @@ TEST_F(ServiceTest, AnLaReadsItsOwnLaRowsAndNoOtherLas) {
               IsOk());
   ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502))),
               IsOk());
+  Close();
   absl::StatusOr<v1::ReleaseResponse> r = Release(*StubFor(crypto::LaUri(kCamden)), kYear);
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->recipient_class(), "la_own");
+  EXPECT_EQ(r->collection_id(), kAnnual);
   const int n = static_cast<int>(catalogue::GridCells().size());
   int national = 0, regional = 0, la = 0;
   for (const v1::ReleasedCell& c : r->cells()) {
@@ -430,6 +550,7 @@ TEST_F(ServiceTest, LevelsNarrowAReleaseAndAnUnknownLevelIsRefused) {
   ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kWestminster)),
                      MakeRequest(kWestminster, Distinctive(1234501))),
               IsOk());
+  Close();
   auto analyst = StubFor(crypto::RecipientUri("dfe_analyst", "alice"));
   absl::StatusOr<v1::ReleaseResponse> r = Release(*analyst, kYear, {v1::LOCAL_AUTHORITY});
   ASSERT_THAT(r, IsOk());
@@ -451,12 +572,14 @@ TEST_F(ServiceTest, StoredSubmissionsUnderAnotherPolicyAreNotReleased) {
       SerializeDeterministically(MakeRequest(kWestminster, Distinctive(1234501), *other));
   ASSERT_THAT(bytes, IsOk());
   ASSERT_THAT(
-      store_->Insert(kWestminster, kYear, catalogue::kCatalogueVersion, *bytes, absl::Now()),
+      store_->Insert(kAnnual, kWestminster, kYear, catalogue::kCatalogueVersion, *bytes,
+                     absl::Now()),
       IsOk());
+  Close();
   EXPECT_THAT(
       Release(*StubFor(crypto::RecipientUri("dfe_analyst", "alice")), kYear),
       StatusIs(absl::StatusCode::kFailedPrecondition,
-               AllOf(HasSubstr("cannot release 2025"), HasSubstr(other->digest.substr(0, 12)))));
+               AllOf(HasSubstr("cannot release 2025-annual"), HasSubstr(other->digest.substr(0, 12)))));
 }
 
 TEST_F(ServiceTest, RefusesAMalformedGridWithoutLoggingItsValues) {
@@ -485,9 +608,11 @@ TEST_F(ServiceTest, ACertificateWithoutARingfenceIdentityIsUnauthenticated) {
 }
 
 TEST_F(ServiceTest, ReleaseOfAYearWithNoSubmissionsIsNotFound) {
+  Close();
   auto recipient = StubFor(crypto::RecipientUri("dfe_analyst", "alice"));
   EXPECT_THAT(Release(*recipient, kYear),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("2025")));
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("nothing has been submitted to 2025-annual")));
   EXPECT_THAT(Release(*recipient, 1999),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -504,10 +629,12 @@ TEST_F(ServiceTest, ReleasesNationalRegionalAndLaRowsAfterThreeSubmissions) {
       Submit(*StubFor(crypto::LaUri(kGateshead)), MakeRequest(kGateshead, g)),
       IsOk());
 
+  Close();
   auto recipient = StubFor(crypto::RecipientUri("dfe_analyst", "alice"));
   absl::StatusOr<v1::ReleaseResponse> release = Release(*recipient, kYear);
   ASSERT_THAT(release, IsOk());
   EXPECT_EQ(release->year(), kYear);
+  EXPECT_EQ(release->collection_id(), kAnnual);
   EXPECT_EQ(release->catalogue_version(), catalogue::kCatalogueVersion);
   EXPECT_THAT(release->la_codes(),
               ElementsAre(kGateshead, kCamden, kWestminster));
@@ -627,9 +754,10 @@ TEST_F(ServiceTest, AnExpiredClientCertificateCannotConnect) {
 
 TEST_F(ServiceTest, AValidClientOfTheRightCaConnects) {
   // Control for the three tests above: the same path with a good certificate
-  // succeeds as far as the handler, which answers NOT_FOUND.
+  // succeeds as far as the handler, which answers that the collection is open.
   auto stub = StubFor(crypto::RecipientUri("dfe_analyst", "alice"));
-  EXPECT_THAT(Release(*stub, kYear), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Release(*stub, kYear),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("still open")));
   EXPECT_EQ(Log().size(), 1u);
 }
 
@@ -697,6 +825,7 @@ TEST_F(ServiceTest, OneIdentityFloodingIsRefusedWhileOthersAreServed) {
   // Other identities have their own buckets.
   EXPECT_THAT(Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502))),
               IsOk());
+  Close();
   EXPECT_THAT(Release(*StubFor(crypto::RecipientUri("dfe_analyst", "alice")), kYear), IsOk());
   // Only Westminster's first grid and Camden's were stored.
   auto rows = store_->LoadYear(kYear);
@@ -721,6 +850,453 @@ TEST_F(ServiceTest, WhileDrainingNewCallsAreRefusedUnavailableAndNothingIsStored
   EXPECT_TRUE(rows->empty());
   EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=Release"), HasSubstr("outcome=UNAVAILABLE"),
                                   HasSubstr("shutting down")));
+}
+
+// --- Collections: Submit, Release, ListCollections, ReportState -------------------------------
+
+TEST_F(ServiceTest, ASubmissionNamesItsCollectionAndAnEmptyIdMeansTheAnnualOne) {
+  ASSERT_THAT(OpenCollection("2025-q3", {kWestminster}), IsOk());
+  auto stub = StubFor(crypto::LaUri(kWestminster));
+  absl::StatusOr<v1::SubmitResponse> annual =
+      Submit(*stub, MakeRequest(kWestminster, Distinctive(1234501)));
+  ASSERT_THAT(annual, IsOk());
+  EXPECT_EQ(annual->collection_id(), kAnnual);
+  EXPECT_FALSE(annual->late());
+  // The same LA submits a different grid to another collection of the year: a separate round.
+  absl::StatusOr<v1::SubmitResponse> quarter =
+      SubmitTo(*stub, MakeRequest(kWestminster, Distinctive(1234502)), "2025-q3");
+  ASSERT_THAT(quarter, IsOk());
+  EXPECT_EQ(quarter->collection_id(), "2025-q3");
+  EXPECT_FALSE(quarter->already_stored());
+  auto rows = store_->LoadCollection("2025-q3");
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].receipt, quarter->receipt());
+  EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=Submit"), HasSubstr("collection=2025-q3"),
+                                  HasSubstr("late=false")));
+}
+
+TEST_F(ServiceTest, SubmitChecksTheCollectionAndStoresNothingWhenItIsWrong) {
+  auto stub = StubFor(crypto::LaUri(kWestminster));
+  const v1::SubmitRequest request = MakeRequest(kWestminster, Distinctive(1234501));
+  EXPECT_THAT(SubmitTo(*stub, request, "2025-q1"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no collection 2025-q1")));
+  EXPECT_THAT(SubmitTo(*stub, request, "2024-annual"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("collection 2024-annual is of collection year 2024 but the "
+                                 "request's year is 2025")));
+  EXPECT_THAT(SubmitTo(*stub, request, "2025-weekly"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("<year>-<window>")));
+  EXPECT_THAT(Log().back(), HasSubstr("collection=-"));
+  // An LA the collection does not expect (Hartlepool).
+  constexpr char kHartlepool[] = "E06000001";
+  EXPECT_THAT(Submit(*StubFor(crypto::LaUri(kHartlepool)),
+                     MakeRequest(kHartlepool, Distinctive(1234501))),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("collection 2025-annual does not expect LA E06000001")));
+  auto rows = store_->LoadYear(kYear);
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_TRUE(rows->empty());
+}
+
+TEST_F(ServiceTest, ASubmissionAfterTheDeadlineIsStoredAndMarkedLate) {
+  auto admin = AdminStubFor(crypto::OperatorUri("ops"));
+  Advance(kDeadlineAfter + absl::Hours(1));
+  absl::StatusOr<v1::SubmitResponse> late =
+      Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502)));
+  ASSERT_THAT(late, IsOk());
+  EXPECT_TRUE(late->late());
+  EXPECT_THAT(Log().back(), HasSubstr("late=true"));
+  absl::StatusOr<v1::CollectionStatus> status = AdminStatus(*admin, kAnnual);
+  ASSERT_THAT(status, IsOk());
+  const v1::LaCollectionStatus camden = StatusOf(*status, kCamden);
+  EXPECT_EQ(camden.state(), v1::LaCollectionStatus::SUBMITTED);
+  EXPECT_TRUE(camden.late());
+  EXPECT_EQ(camden.receipt(), late->receipt());
+  EXPECT_EQ(camden.la_name(), "Camden");
+  // The others have nothing stored after the deadline: LATE.
+  EXPECT_EQ(StatusOf(*status, kWestminster).state(), v1::LaCollectionStatus::LATE);
+  EXPECT_EQ(status->submitted(), 1);
+  EXPECT_EQ(status->late(), 2);
+  EXPECT_EQ(status->not_started(), 0);
+  EXPECT_EQ(status->now_unix_seconds(), absl::ToUnixSeconds(Now()));
+}
+
+TEST_F(ServiceTest, AfterCloseSubmissionsAreRefusedAsFinalButAnIdenticalResendIsAnswered) {
+  auto westminster = StubFor(crypto::LaUri(kWestminster));
+  const v1::SubmitRequest request = MakeRequest(kWestminster, Distinctive(1234501));
+  absl::StatusOr<v1::SubmitResponse> first = Submit(*westminster, request);
+  ASSERT_THAT(first, IsOk());
+  Close();
+  EXPECT_THAT(Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502))),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("collection 2025-annual was closed at"),
+                             HasSubstr("its submissions are final; this one was not stored"))));
+  // The acknowledgement of Westminster's grid may have been lost: its resend is answered.
+  absl::StatusOr<v1::SubmitResponse> resend = Submit(*westminster, request);
+  ASSERT_THAT(resend, IsOk());
+  EXPECT_TRUE(resend->already_stored());
+  EXPECT_EQ(resend->receipt(), first->receipt());
+  auto rows = store_->LoadCollection(kAnnual);
+  ASSERT_THAT(rows, IsOk());
+  EXPECT_EQ(rows->size(), 1u);
+  // The refusal of Camden is in the status, in the coordinator's words.
+  absl::StatusOr<v1::CollectionStatus> status =
+      AdminStatus(*AdminStubFor(crypto::OperatorUri("ops")), kAnnual);
+  ASSERT_THAT(status, IsOk());
+  const v1::LaCollectionStatus camden = StatusOf(*status, kCamden);
+  EXPECT_EQ(camden.state(), v1::LaCollectionStatus::REFUSED);
+  EXPECT_EQ(camden.refusal_code(), "FAILED_PRECONDITION");
+  EXPECT_EQ(camden.refusal_reason(), "the collection is closed; the submission was not stored");
+}
+
+TEST_F(ServiceTest, RefusalsAreRecordedInTheCoordinatorsWordsWithoutCellValues) {
+  auto admin = AdminStubFor(crypto::OperatorUri("ops"));
+  auto westminster = StubFor(crypto::LaUri(kWestminster));
+  absl::StatusOr<policy::Policy> other =
+      testing::ShippedPolicyWith("name: \"england-2025\"", "name: \"england-2025-b\"");
+  ASSERT_THAT(other, IsOk());
+  EXPECT_THAT(Submit(*westminster, MakeRequest(kWestminster, Distinctive(1234501), *other)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  absl::StatusOr<v1::CollectionStatus> status = AdminStatus(*admin, kAnnual);
+  ASSERT_THAT(status, IsOk());
+  v1::LaCollectionStatus w = StatusOf(*status, kWestminster);
+  EXPECT_EQ(w.state(), v1::LaCollectionStatus::REFUSED);
+  EXPECT_EQ(w.refusal_code(), "FAILED_PRECONDITION");
+  EXPECT_EQ(w.refusal_reason(), "policy digest differs from the coordinator's policy");
+  EXPECT_EQ(w.refused_at_unix_seconds(), absl::ToUnixSeconds(Now()));
+  EXPECT_EQ(status->refused(), 1);
+  EXPECT_EQ(status->not_started(), 2);
+
+  // A malformed grid: the node gets the details (its own values); the status gets neither.
+  v1::SubmitRequest bad = MakeRequest(kWestminster, Distinctive(7654321));
+  bad.mutable_cells(0)->set_rounded_value(7654323);
+  EXPECT_THAT(Submit(*westminster, bad), StatusIs(absl::StatusCode::kInvalidArgument));
+  status = AdminStatus(*admin, kAnnual);
+  ASSERT_THAT(status, IsOk());
+  w = StatusOf(*status, kWestminster);
+  EXPECT_EQ(w.refusal_code(), "INVALID_ARGUMENT");
+  EXPECT_THAT(w.refusal_reason(), HasSubstr("grid does not match"));
+  EXPECT_THAT(w.ShortDebugString(), AllOf(Not(HasSubstr("765")), Not(HasSubstr("1234501"))));
+  for (const std::string& line : Log()) EXPECT_THAT(line, Not(HasSubstr("765432")));
+
+  // Then a good grid: SUBMITTED, and the latest refusal is still shown for the record.
+  ASSERT_THAT(Submit(*westminster, MakeRequest(kWestminster, Distinctive(1234501))), IsOk());
+  status = AdminStatus(*admin, kAnnual);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(StatusOf(*status, kWestminster).state(), v1::LaCollectionStatus::SUBMITTED);
+  EXPECT_EQ(status->submitted(), 1);
+  EXPECT_EQ(status->refused(), 0);
+
+  // A different second grid: ALREADY_EXISTS, recorded too.
+  EXPECT_THAT(Submit(*westminster, MakeRequest(kWestminster, Distinctive(1234502))),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  status = AdminStatus(*admin, kAnnual);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(StatusOf(*status, kWestminster).refusal_code(), "ALREADY_EXISTS");
+
+  // Refusals of an LA the collection does not expect, or of a collection that does not
+  // exist, are not recorded anywhere.
+  EXPECT_THAT(SubmitTo(*westminster, MakeRequest(kWestminster, Distinctive(1234501)), "2025-q2"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Submit(*StubFor(crypto::LaUri("E06000001")),
+                     MakeRequest("E06000001", Distinctive(1234501))),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  status = AdminStatus(*admin, kAnnual);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->las_size(), 3);
+}
+
+TEST_F(ServiceTest, ReleaseWaitsForTheCloseExceptAnLaReadingItsOwnRows) {
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kWestminster)),
+                     MakeRequest(kWestminster, Distinctive(1234501))),
+              IsOk());
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502))),
+              IsOk());
+  auto analyst = StubFor(crypto::RecipientUri("dfe_analyst", "alice"));
+  EXPECT_THAT(Release(*analyst, kYear),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("collection 2025-annual is still open"),
+                             HasSubstr("released once the operator closes it"))));
+  // la_own while open: its own LA rows from its own submission only.
+  auto camden = StubFor(crypto::LaUri(kCamden));
+  absl::StatusOr<v1::ReleaseResponse> own = Release(*camden, kYear);
+  ASSERT_THAT(own, IsOk());
+  EXPECT_THAT(own->la_codes(), ElementsAre(kCamden));
+  EXPECT_EQ(own->cells_size(), static_cast<int>(catalogue::GridCells().size()));
+  for (const v1::ReleasedCell& c : own->cells()) {
+    EXPECT_EQ(c.level(), v1::LOCAL_AUTHORITY);
+    EXPECT_EQ(c.la_code(), kCamden);
+    EXPECT_EQ(c.contributing_las(), 1);
+  }
+  EXPECT_THAT(Release(*camden, kYear, {v1::NATIONAL}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("only its own LOCAL_AUTHORITY rows")));
+  EXPECT_THAT(Release(*StubFor(crypto::LaUri(kGateshead)), kYear),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("E08000037 has not submitted to 2025-annual")));
+
+  Close();
+  absl::StatusOr<v1::ReleaseResponse> closed = Release(*analyst, kYear, {}, kAnnual);
+  ASSERT_THAT(closed, IsOk());
+  EXPECT_EQ(closed->collection_id(), kAnnual);
+  EXPECT_THAT(closed->la_codes(), ElementsAre(kCamden, kWestminster));
+  // After the close la_own gets every level its grants name.
+  absl::StatusOr<v1::ReleaseResponse> after = Release(*camden, kYear);
+  ASSERT_THAT(after, IsOk());
+  int national = 0;
+  for (const v1::ReleasedCell& c : after->cells()) national += c.level() == v1::NATIONAL;
+  EXPECT_GT(national, 0);
+}
+
+TEST_F(ServiceTest, ReleaseCombinesOnlyTheNamedCollection) {
+  ASSERT_THAT(OpenCollection("2025-q1", {kCamden, kWestminster}), IsOk());
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kWestminster)),
+                     MakeRequest(kWestminster, Distinctive(1234501))),
+              IsOk());
+  ASSERT_THAT(SubmitTo(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502)),
+                       "2025-q1"),
+              IsOk());
+  Close("2025-q1");
+  auto analyst = StubFor(crypto::RecipientUri("dfe_analyst", "alice"));
+  absl::StatusOr<v1::ReleaseResponse> q1 = Release(*analyst, kYear, {}, "2025-q1");
+  ASSERT_THAT(q1, IsOk());
+  EXPECT_EQ(q1->collection_id(), "2025-q1");
+  EXPECT_THAT(q1->la_codes(), ElementsAre(kCamden));
+  EXPECT_THAT(Log().back(), HasSubstr("collection=2025-q1"));
+  // The annual collection is still open.
+  EXPECT_THAT(Release(*analyst, kYear), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Release(*analyst, kYear, {}, "2024-q1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("collection year 2024")));
+  EXPECT_THAT(Release(*analyst, kYear, {}, "2025-q4"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ServiceTest, AnLaListsOnlyTheOpenCollectionsThatExpectIt) {
+  ASSERT_THAT(OpenCollection("2025-q1", {kCamden}), IsOk());
+  ASSERT_THAT(OpenCollection("2025-q2", {kCamden, kWestminster}), IsOk());
+  ASSERT_THAT(OpenCollection("2024-annual", {kWestminster}), IsOk());
+  Close("2024-annual");
+  auto ids = [](const v1::ListCollectionsResponse& r) {
+    std::vector<std::string> out;
+    for (const v1::Collection& c : r.collections()) out.push_back(c.collection_id());
+    return out;
+  };
+  absl::StatusOr<v1::ListCollectionsResponse> westminster =
+      List(*StubFor(crypto::LaUri(kWestminster)));
+  ASSERT_THAT(westminster, IsOk());
+  EXPECT_THAT(ids(*westminster), ElementsAre("2025-annual", "2025-q2"));
+  const v1::Collection& q2 = westminster->collections(1);
+  EXPECT_EQ(q2.period(), v1::QUARTERLY);
+  EXPECT_EQ(q2.period_start(), "2024-07-01");
+  EXPECT_EQ(q2.period_end(), "2024-09-30");
+  EXPECT_EQ(q2.state(), v1::Collection::OPEN);
+  EXPECT_THAT(q2.expected_la_codes(), ElementsAre(kCamden, kWestminster));
+  absl::StatusOr<v1::ListCollectionsResponse> gateshead =
+      List(*StubFor(crypto::LaUri(kGateshead)));
+  ASSERT_THAT(gateshead, IsOk());
+  EXPECT_THAT(ids(*gateshead), ElementsAre("2025-annual"));
+  absl::StatusOr<v1::ListCollectionsResponse> op = List(*StubFor(crypto::OperatorUri("ops")));
+  ASSERT_THAT(op, IsOk());
+  EXPECT_THAT(ids(*op), ElementsAre("2024-annual", "2025-annual", "2025-q1", "2025-q2"));
+  EXPECT_EQ(op->collections(0).state(), v1::Collection::CLOSED);
+  EXPECT_EQ(op->collections(0).closed_by(), "urn:ringfence:operator:ops");
+  EXPECT_THAT(List(*StubFor(crypto::RecipientUri("dfe_analyst", "alice"))),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=ListCollections"),
+                                  HasSubstr("outcome=PERMISSION_DENIED")));
+}
+
+TEST_F(ServiceTest, ANodeReportsItsStateAsACodeForAnExpectedLaOnly) {
+  auto camden = StubFor(crypto::LaUri(kCamden));
+  EXPECT_THAT(Report(*camden, kAnnual, v1::DATA_ERRORS), IsOk());
+  EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=ReportState"), HasSubstr("outcome=OK"),
+                                  HasSubstr("collection=2025-annual"),
+                                  HasSubstr("state=DATA_ERRORS")));
+  EXPECT_THAT(Report(*camden, "2025-q1", v1::COMPUTING), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Report(*camden, kAnnual, v1::NODE_STATE_UNSPECIFIED),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Report(*camden, kAnnual, static_cast<v1::NodeState>(99)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Report(*camden, "", v1::COMPUTING), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Report(*StubFor(crypto::LaUri("E06000001")), kAnnual, v1::COMPUTING),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Report(*StubFor(crypto::RecipientUri("dfe_analyst", "alice")), kAnnual,
+                     v1::COMPUTING),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Report(*StubFor(crypto::OperatorUri("ops")), kAnnual, v1::COMPUTING),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  absl::StatusOr<v1::CollectionStatus> status =
+      AdminStatus(*AdminStubFor(crypto::OperatorUri("ops")), kAnnual);
+  ASSERT_THAT(status, IsOk());
+  const v1::LaCollectionStatus c = StatusOf(*status, kCamden);
+  EXPECT_EQ(c.node_state(), v1::DATA_ERRORS);
+  EXPECT_EQ(c.node_state_at_unix_seconds(), absl::ToUnixSeconds(Now()));
+  EXPECT_EQ(c.state(), v1::LaCollectionStatus::NOT_STARTED);
+  EXPECT_EQ(StatusOf(*status, kWestminster).node_state(), v1::NODE_STATE_UNSPECIFIED);
+}
+
+// --- CollectionAdmin --------------------------------------------------------------------------
+
+v1::OpenCollectionRequest QuarterRequest(absl::Time deadline) {
+  v1::OpenCollectionRequest r;
+  r.set_year(kYear);
+  r.set_period(v1::QUARTERLY);
+  r.set_period_start("2024-10-01");
+  r.set_period_end("2024-12-31");
+  r.set_deadline_unix_seconds(absl::ToUnixSeconds(deadline));
+  r.add_expected_la_codes(kWestminster);
+  r.add_expected_la_codes(kCamden);
+  return r;
+}
+
+TEST_F(ServiceTest, AnOperatorOpensACollectionIdempotently) {
+  auto admin = AdminStubFor(crypto::OperatorUri("olive"));
+  const v1::OpenCollectionRequest request = QuarterRequest(Now() + absl::Hours(24 * 7));
+  absl::StatusOr<v1::Collection> opened = AdminOpen(*admin, request);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ(opened->collection_id(), "2025-q3");
+  EXPECT_EQ(opened->year(), kYear);
+  EXPECT_EQ(opened->period(), v1::QUARTERLY);
+  EXPECT_EQ(opened->state(), v1::Collection::OPEN);
+  EXPECT_THAT(opened->expected_la_codes(), ElementsAre(kCamden, kWestminster));
+  EXPECT_EQ(opened->opened_by(), "urn:ringfence:operator:olive");
+  EXPECT_EQ(opened->opened_at_unix_seconds(), absl::ToUnixSeconds(Now()));
+  EXPECT_EQ(opened->closed_at_unix_seconds(), 0);
+  EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=OpenCollection"),
+                                  HasSubstr("peer=urn:ringfence:operator:olive"),
+                                  HasSubstr("outcome=OK"), HasSubstr("collection=2025-q3")));
+
+  // The same again, later and even after the deadline: unchanged.
+  Advance(absl::Hours(24 * 8));
+  absl::StatusOr<v1::Collection> again = AdminOpen(*admin, request);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->opened_at_unix_seconds(), opened->opened_at_unix_seconds());
+  // Different parameters: ALREADY_EXISTS.
+  v1::OpenCollectionRequest other = request;
+  other.set_deadline_unix_seconds(request.deadline_unix_seconds() + 3600);
+  EXPECT_THAT(AdminOpen(*admin, other),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       AllOf(HasSubstr("collection 2025-q3 already exists"),
+                             HasSubstr("different deadline"))));
+  // And the annual collection with defaults for its window.
+  v1::OpenCollectionRequest annual;
+  annual.set_year(2026);
+  annual.set_period(v1::ANNUAL);
+  annual.set_deadline_unix_seconds(absl::ToUnixSeconds(Now() + absl::Hours(24)));
+  annual.add_expected_la_codes(kGateshead);
+  absl::StatusOr<v1::Collection> a = AdminOpen(*admin, annual);
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(a->collection_id(), "2026-annual");
+  EXPECT_EQ(a->period_start(), "2025-04-01");
+  EXPECT_EQ(a->period_end(), "2026-03-31");
+}
+
+TEST_F(ServiceTest, OpenCollectionValidatesEveryField) {
+  auto admin = AdminStubFor(crypto::OperatorUri("olive"));
+  const absl::Time deadline = Now() + absl::Hours(24 * 7);
+  v1::OpenCollectionRequest r = QuarterRequest(deadline);
+  r.set_period_start("2024-11-01");
+  EXPECT_THAT(AdminOpen(*admin, r),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("is not a quarterly window of collection year 2025"),
+                             HasSubstr("2025-q3 2024-10-01..2024-12-31"))));
+  r = QuarterRequest(deadline);
+  r.set_period(v1::PERIOD_UNSPECIFIED);
+  EXPECT_THAT(AdminOpen(*admin, r), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("period is required")));
+  r = QuarterRequest(deadline);
+  r.set_year(2019);
+  EXPECT_THAT(AdminOpen(*admin, r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside")));
+  r = QuarterRequest(Now() - absl::Hours(1));
+  EXPECT_THAT(AdminOpen(*admin, r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is in the past")));
+  r = QuarterRequest(absl::FromCivil(absl::CivilDay(2024, 12, 31), absl::UTCTimeZone()));
+  EXPECT_THAT(AdminOpen(*admin, r), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("not after the end of the period")));
+  r = QuarterRequest(deadline);
+  r.add_expected_la_codes("E99999999");
+  EXPECT_THAT(AdminOpen(*admin, r), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("'E99999999' is not a known LA code")));
+  r = QuarterRequest(deadline);
+  r.add_expected_la_codes(kCamden);
+  EXPECT_THAT(AdminOpen(*admin, r), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("listed more than once")));
+  r = QuarterRequest(deadline);
+  r.clear_expected_la_codes();
+  EXPECT_THAT(AdminOpen(*admin, r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty")));
+  absl::StatusOr<std::vector<CollectionRecord>> all = store_->ListCollections();
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->size(), 1u);  // the fixture's annual collection only
+}
+
+TEST_F(ServiceTest, CloseIsIdempotentAndMakesTheCollectionFinal) {
+  auto admin = AdminStubFor(crypto::OperatorUri("olive"));
+  ASSERT_THAT(Submit(*StubFor(crypto::LaUri(kWestminster)),
+                     MakeRequest(kWestminster, Distinctive(1234501))),
+              IsOk());
+  absl::StatusOr<v1::Collection> closed = AdminClose(*admin, kAnnual);
+  ASSERT_THAT(closed, IsOk());
+  EXPECT_EQ(closed->state(), v1::Collection::CLOSED);
+  EXPECT_EQ(closed->closed_by(), "urn:ringfence:operator:olive");
+  EXPECT_EQ(closed->closed_at_unix_seconds(), absl::ToUnixSeconds(Now()));
+  Advance(absl::Hours(1));
+  absl::StatusOr<v1::Collection> again = AdminClose(*AdminStubFor(crypto::OperatorUri("other")),
+                                                    kAnnual);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->closed_by(), "urn:ringfence:operator:olive");
+  EXPECT_EQ(again->closed_at_unix_seconds(), closed->closed_at_unix_seconds());
+  EXPECT_THAT(AdminClose(*admin, "2025-q4"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(AdminClose(*admin, "nonsense"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(AdminStatus(*admin, "2025-q4"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Submit(*StubFor(crypto::LaUri(kCamden)), MakeRequest(kCamden, Distinctive(2234502))),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("closed")));
+  EXPECT_THAT(Release(*StubFor(crypto::RecipientUri("dfe_analyst", "alice")), kYear), IsOk());
+}
+
+TEST_F(ServiceTest, OnlyOperatorCertificatesAdministerCollections) {
+  const v1::OpenCollectionRequest request = QuarterRequest(Now() + absl::Hours(24 * 7));
+  for (const std::string& uri :
+       {crypto::LaUri(kWestminster), crypto::RecipientUri("dfe_analyst", "alice")}) {
+    auto stub = AdminStubFor(uri);
+    EXPECT_THAT(AdminOpen(*stub, request),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("only operator certificates")))
+        << uri;
+    EXPECT_THAT(AdminClose(*stub, kAnnual), StatusIs(absl::StatusCode::kPermissionDenied)) << uri;
+    EXPECT_THAT(AdminStatus(*stub, kAnnual), StatusIs(absl::StatusCode::kPermissionDenied))
+        << uri;
+    EXPECT_THAT(Log().back(), AllOf(HasSubstr("rpc=GetCollectionStatus"),
+                                    HasSubstr(absl::StrCat("peer=", uri)),
+                                    HasSubstr("outcome=PERMISSION_DENIED")));
+  }
+  absl::StatusOr<CollectionRecord> annual = store_->GetCollection(kAnnual);
+  ASSERT_THAT(annual, IsOk());
+  EXPECT_EQ(annual->state, CollectionState::kOpen);
+  absl::StatusOr<std::vector<CollectionRecord>> all = store_->ListCollections();
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->size(), 1u);
+}
+
+TEST_F(ServiceTest, AdminCallsShareTheRateLimitAndTheDrain) {
+  absl::StatusOr<std::unique_ptr<RateLimiter>> limiter =
+      RateLimiter::Create({/*requests_per_second=*/1, /*burst=*/1});
+  ASSERT_THAT(limiter, IsOk());
+  StartServer(*std::move(limiter));
+  auto admin = AdminStubFor(crypto::OperatorUri("olive"));
+  ASSERT_THAT(AdminStatus(*admin, kAnnual), IsOk());
+  EXPECT_THAT(AdminStatus(*admin, kAnnual), StatusIs(absl::StatusCode::kResourceExhausted));
+  // The same identity's Coordinator calls draw on the same bucket.
+  EXPECT_THAT(List(*StubFor(crypto::OperatorUri("olive"))),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  Advance(absl::Seconds(10));
+  service_->StartDraining();
+  EXPECT_THAT(AdminClose(*admin, kAnnual),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
+  absl::StatusOr<CollectionRecord> annual = store_->GetCollection(kAnnual);
+  ASSERT_THAT(annual, IsOk());
+  EXPECT_EQ(annual->state, CollectionState::kOpen);
 }
 
 }  // namespace

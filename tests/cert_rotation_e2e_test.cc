@@ -77,7 +77,7 @@ class CertRotationTest : public ::testing::Test {
     address_ = c.address;
   }
 
-  testing::OperatorClient Operator() const { return {address_, pki_, kOperator}; }
+  testing::CollectionAdminTarget Operator() const { return {address_, pki_, kOperator}; }
 
   // ringfence-node submit for `la` with the certificate PREFIX.pem / PREFIX.key.
   RunResult Submit(const std::string& la, const std::string& cert_prefix) {

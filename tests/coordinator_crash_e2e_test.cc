@@ -388,7 +388,7 @@ class CoordinatorCrashTest : public ::testing::Test {
     for (const std::string& la : *las_) EXPECT_EQ(count[la], 1) << la;
 
     // The coordinator's own account.
-    testing::OperatorClient op{coordinator.address(), *dir_ + "/pki", kOperator};
+    testing::CollectionAdminTarget op{coordinator.address(), *dir_ + "/pki", kOperator};
     absl::StatusOr<v1::CollectionStatus> status = testing::GetCollectionStatus(op, kCollection);
     ASSERT_TRUE(status.ok()) << status.status();
     EXPECT_EQ(status->submitted(), kLaCount);
@@ -430,7 +430,7 @@ class CoordinatorCrashTest : public ::testing::Test {
   }
 
   static void OpenCollection(const CrashableCoordinator& coordinator) {
-    testing::OperatorClient op{coordinator.address(), *dir_ + "/pki", kOperator};
+    testing::CollectionAdminTarget op{coordinator.address(), *dir_ + "/pki", kOperator};
     absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(op, kYear, *las_);
     ASSERT_TRUE(opened.ok()) << opened.status();
   }

@@ -130,7 +130,7 @@ class CoordinatorStorageTest : public ::testing::Test {
 
   std::string Log() const { return dir_ + "/coordinator.log"; }
 
-  testing::OperatorClient Operator() const { return {address_, dir_ + "/pki", kOperator}; }
+  testing::CollectionAdminTarget Operator() const { return {address_, dir_ + "/pki", kOperator}; }
 
   // A real protected grid for kLa under the shipped policy, serialized.
   static std::string RequestBytes() {
@@ -163,10 +163,7 @@ class CoordinatorStorageTest : public ::testing::Test {
   void PrepareDatabase() {
     ASSERT_TRUE(Start()) << ReadFileOrEmpty(Log());
     absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(Operator(), kYear, {kLa});
-    // TODO(merge of branch coll): drop the UNIMPLEMENTED case (a coordinator without
-    // collections); the full-database test needs collections anyway.
-    ASSERT_TRUE(opened.ok() || opened.status().code() == absl::StatusCode::kUnimplemented)
-        << opened.status();
+    ASSERT_TRUE(opened.ok()) << opened.status();
     ASSERT_EQ(process_->Stop(), 0) << ReadFileOrEmpty(Log());
     process_.reset();
     ASSERT_EQ(Query(db_, "PRAGMA integrity_check"), "ok");

@@ -146,12 +146,9 @@ class NodeStorageTest : public ::testing::Test {
     ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
     coordinator_ = c.process.release();
     address_ = new std::string(c.address);
-    testing::OperatorClient op{*address_, d + "/pki", kOperator};
+    testing::CollectionAdminTarget op{*address_, d + "/pki", kOperator};
     absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(op, kYear, kLas);
-    // TODO(merge of branch coll): drop the UNIMPLEMENTED case; until then the coordinator takes
-    // submissions without collections.
-    ASSERT_TRUE(opened.ok() || opened.status().code() == absl::StatusCode::kUnimplemented)
-        << opened.status();
+    ASSERT_TRUE(opened.ok()) << opened.status();
   }
   static void TearDownTestSuite() {
     delete coordinator_;

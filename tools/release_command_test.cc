@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -14,6 +15,7 @@
 #include "base/csv.h"
 #include "base/testing/status_matchers.h"
 #include "catalogue/catalogue.h"
+#include "coordinator/collections.h"
 #include "coordinator/combine.h"
 #include "coordinator/proto_util.h"
 #include "coordinator/service.h"
@@ -114,15 +116,42 @@ class ReleaseCommandTest : public ::testing::Test {
     ASSERT_THAT(base::WriteFileAtomically(Path(name + ".key"), m->key_pem, 0600), IsOk());
   }
 
+  // Stores `request` in its year's annual collection, opened here (idempotently) expecting
+  // every LA the tests use.
   void Store(const ringfence::v1::SubmitRequest& request) {
     absl::StatusOr<std::string> bytes = coordinator::SerializeDeterministically(request);
     ASSERT_THAT(bytes, IsOk());
-    ASSERT_THAT(store_->Insert(request.la_code(), request.year(), request.catalogue_version(),
-                               *bytes, absl::Now()),
+    coordinator::CollectionRecord c;
+    c.collection_id = coordinator::AnnualCollectionId(request.year());
+    c.year = request.year();
+    c.period = coordinator::CollectionPeriod::kAnnual;
+    const coordinator::CollectionWindow window =
+        coordinator::WindowsOf(coordinator::CollectionPeriod::kAnnual, request.year())[0];
+    c.period_start = window.start;
+    c.period_end = window.end;
+    c.deadline = absl::FromUnixSeconds(4'000'000'000);
+    c.expected_la_codes = {kGateshead, kWestminster};
+    std::sort(c.expected_la_codes.begin(), c.expected_la_codes.end());
+    c.opened_at = absl::Now();
+    c.opened_by = "urn:ringfence:operator:test";
+    ASSERT_THAT(store_->OpenCollection(c), IsOk());
+    ASSERT_THAT(store_->Insert(c.collection_id, request.la_code(), request.year(),
+                               request.catalogue_version(), *bytes, absl::Now()),
                 IsOk());
   }
 
+  // The release command reads closed collections only: closes `year`'s annual collection if
+  // the test stored anything in it.
+  void CloseYear(int year) {
+    absl::StatusOr<coordinator::CollectionRecord> closed = store_->CloseCollection(
+        coordinator::AnnualCollectionId(year), "urn:ringfence:operator:test", absl::Now());
+    if (!closed.ok()) {
+      EXPECT_EQ(closed.status().code(), absl::StatusCode::kNotFound);
+    }
+  }
+
   std::vector<std::string> Args(const std::string& who, int year = 2025) {
+    CloseYear(year);
     return {"--coordinator",
             absl::StrCat("127.0.0.1:", port_),
             "--cert",
@@ -297,6 +326,41 @@ TEST_F(ReleaseCommandTest, LevelsMayBeRepeatedOrListedAndNarrowTheCsv) {
 TEST_F(ReleaseCommandTest, AYearWithNothingSubmittedFails) {
   EXPECT_EQ(RunReleaseCommand(Args("recipient", 2024)), 1);
   EXPECT_NE(::access(Path("out.csv").c_str(), F_OK), 0);
+}
+
+TEST_F(ReleaseCommandTest, ACollectionIsReleasedOnlyOnceClosedAndOnlyForItsYear) {
+  Store(MakeRequest(kWestminster, 1001));
+  // Args(who, 2026) closes nothing of 2025: 2025-annual stays open.
+  std::vector<std::string> open = Args("recipient", 2026);
+  open[9] = "2025";
+  open.insert(open.end(), {"--collection", "2025-annual"});
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunReleaseCommand(open), 1);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              AllOf(HasSubstr("release of 2025-annual from "), HasSubstr("FAILED_PRECONDITION"),
+                    HasSubstr("open")));
+  EXPECT_NE(::access(Path("out.csv").c_str(), F_OK), 0);
+
+  // Another year's collection, or no collection id at all: usage errors, nothing is asked.
+  std::vector<std::string> other_year = Args("recipient");
+  other_year.insert(other_year.end(), {"--collection", "2024-annual"});
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunReleaseCommand(other_year), 2);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              HasSubstr("--collection 2024-annual is not of --year 2025"));
+  std::vector<std::string> bad_id = Args("recipient");
+  bad_id.insert(bad_id.end(), {"--collection", "2025-q9"});
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunReleaseCommand(bad_id), 2);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              HasSubstr("--collection: '2025-q9' is not a collection id"));
+
+  // Closed (by Args), it is released, by its id as by default.
+  std::vector<std::string> closed = Args("recipient");
+  closed.insert(closed.end(), {"--collection", "2025-annual"});
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunReleaseCommand(closed), 0);
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(), HasSubstr("release 2025: 1 LA, "));
 }
 
 TEST_F(ReleaseCommandTest, UsageErrorsExitTwoAndMissingFilesExitOne) {

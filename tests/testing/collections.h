@@ -1,36 +1,42 @@
-// Test helpers for a coordinator's CollectionAdmin service, called with an operator
-// certificate from a test PKI (`ringfence pki init --operators NAME` writes
-// PKI/operators/NAME.pem and .key). Every call has a deadline of `timeout`.
+// Opens, closes and reads collections on a ringfence-coordinator under test, over mutual TLS
+// with an operator certificate of the PKI that `ringfence pki init --out PKI_DIR` made (its
+// default operator is "ops1": PKI_DIR/operators/ops1.pem/.key, PKI_DIR/ca.pem). End-to-end
+// tests open a collection before their nodes submit and close it before they release, as an
+// operator would with `ringfence collection` (the tests of that command run the binary itself).
+//
+// Every call has a 10 s deadline. Errors: the coordinator's status, code for code; NOT_FOUND
+// (or another LoadTlsMaterial error) when the certificate files cannot be read.
 #ifndef RINGFENCE_TESTS_TESTING_COLLECTIONS_H_
 #define RINGFENCE_TESTS_TESTING_COLLECTIONS_H_
 
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "proto/coordinator_service.pb.h"
 
 namespace ringfence::testing {
 
-struct OperatorClient {
-  std::string address;   // "127.0.0.1:PORT"
-  std::string pki_dir;   // holds ca.pem and operators/NAME.{pem,key}
-  std::string name;      // the operator's NAME
-  absl::Duration timeout = absl::Seconds(10);
+// The coordinator at `address`, administered as operator `operator_name` of `pki_dir`.
+struct CollectionAdminTarget {
+  std::string address;  // "127.0.0.1:PORT"
+  std::string pki_dir;
+  std::string operator_name = "ops1";
 };
 
-// Opens the annual collection of `year` for `las`, with a deadline a day from now. The
-// coordinator's status is returned as is (OK also when it was already open with the same
-// parameters).
-absl::StatusOr<v1::Collection> OpenAnnualCollection(const OperatorClient& op, int year,
-                                                    const std::vector<std::string>& las);
+absl::StatusOr<v1::Collection> OpenCollection(const CollectionAdminTarget& target,
+                                              const v1::OpenCollectionRequest& request);
 
-absl::StatusOr<v1::Collection> CloseCollection(const OperatorClient& op,
+// Opens "<year>-annual" expecting `las`, with a deadline `deadline_in` from now.
+absl::StatusOr<v1::Collection> OpenAnnualCollection(const CollectionAdminTarget& target, int year,
+                                                    const std::vector<std::string>& las,
+                                                    absl::Duration deadline_in = absl::Hours(24));
+
+absl::StatusOr<v1::Collection> CloseCollection(const CollectionAdminTarget& target,
                                                const std::string& collection_id);
 
-absl::StatusOr<v1::CollectionStatus> GetCollectionStatus(const OperatorClient& op,
+absl::StatusOr<v1::CollectionStatus> GetCollectionStatus(const CollectionAdminTarget& target,
                                                          const std::string& collection_id);
 
 }  // namespace ringfence::testing
