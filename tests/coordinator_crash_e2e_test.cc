@@ -70,7 +70,7 @@ constexpr int kLaCount = 32;
 constexpr char kCollection[] = "2025-annual";
 constexpr char kOperator[] = "ops";
 constexpr char kNationalReader[] = "public-web";  // pki init's default public recipient
-// Clients start spread over this window, and the kills fall inside it.
+// Clients start spread over this window, and the kills fall in its first three quarters.
 constexpr int kRoundWindowMs = 2000;
 // Everything must be acknowledged within this, kills and restarts included.
 constexpr auto kRoundTimeout = std::chrono::seconds(45);
@@ -271,6 +271,7 @@ class CoordinatorCrashTest : public ::testing::Test {
     // The (restarted) node sends until acknowledged, on a channel of its own.
     if (!SendUntilAcknowledged(address, la, rng, give_up, outcome, &response)) return;
     outcome->acknowledged.push_back(response.receipt());
+    acknowledged_count_.fetch_add(1);
     if (dies_mid_round) outcome->resend_already_stored = response.already_stored();
   }
 
@@ -279,6 +280,7 @@ class CoordinatorCrashTest : public ::testing::Test {
   static std::map<std::string, ClientOutcome> RunRound(CrashableCoordinator& coordinator,
                                                        int kills, bool clients_die) {
     std::mt19937_64 rng(Seed() ^ (clients_die ? 0x5bd1e995u : 0u));
+    acknowledged_count_.store(0);
     const auto t0 = std::chrono::steady_clock::now();
     const auto give_up = t0 + kRoundTimeout;
     std::uniform_int_distribution<int> start_ms(0, kRoundWindowMs);
@@ -292,15 +294,23 @@ class CoordinatorCrashTest : public ::testing::Test {
                            &outcomes[la]);
     }
     std::vector<int> kill_at;
-    std::uniform_int_distribution<int> kill_ms(100, kRoundWindowMs);
+    // Kills in the first three quarters of the window, so that clients are still starting.
+    std::uniform_int_distribution<int> kill_ms(100, kRoundWindowMs * 3 / 4);
     for (int k = 0; k < kills; ++k) kill_at.push_back(kill_ms(rng));
     std::sort(kill_at.begin(), kill_at.end());
     std::uniform_int_distribution<int> down_ms(0, 300);
-    for (int at : kill_at) {
+    for (size_t k = 0; k < kill_at.size(); ++k) {
+      const int at = kill_at[k];
       std::this_thread::sleep_until(std::max(std::chrono::steady_clock::now(),
                                              t0 + std::chrono::milliseconds(at)));
+      const int done = acknowledged_count_.load();
       coordinator.KillHard();
-      std::cout << "SIGKILL at " << at << " ms" << std::endl;
+      std::cout << "SIGKILL at " << at << " ms, " << done << " of " << kLaCount
+                << " LAs acknowledged" << std::endl;
+      // The kills must fall inside the round, not after it.
+      if (k == 0) {
+        EXPECT_LT(done, kLaCount) << "seed " << Seed();
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(down_ms(rng)));
       EXPECT_TRUE(coordinator.Start()) << ReadFileOrEmpty(coordinator.log());
     }
@@ -436,11 +446,13 @@ class CoordinatorCrashTest : public ::testing::Test {
   }
 
   static std::string* dir_;
+  static std::atomic<int> acknowledged_count_;  // LAs acknowledged so far in this round
   static std::vector<std::string>* las_;
   static std::map<std::string, std::string>* requests_;  // LA -> serialized SubmitRequest
 };
 
 std::string* CoordinatorCrashTest::dir_ = nullptr;
+std::atomic<int> CoordinatorCrashTest::acknowledged_count_{0};
 std::vector<std::string>* CoordinatorCrashTest::las_ = nullptr;
 std::map<std::string, std::string>* CoordinatorCrashTest::requests_ = nullptr;
 
