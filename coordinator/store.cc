@@ -100,11 +100,11 @@ absl::Status SqliteError(const std::string& path, sqlite3* db, int rc, absl::str
   if (primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_PERM) {
     const int sys = db != nullptr ? sqlite3_system_errno(db) : 0;
     advice = absl::StrCat(sys != 0 ? absl::StrCat(" (", std::strerror(sys), ")") : "",
-                          "; the coordinator must be able to write ", path, " and create ",
-                          path, "-wal and ", path, "-shm in its folder");
+                          "; the coordinator must be able to write ", path, " and create ", path,
+                          "-wal and ", path, "-shm in its folder");
   }
-  return absl::Status(CodeFor(rc), absl::StrCat("coordinator database ", path, ": ", what, ": ",
-                                                detail, advice));
+  return absl::Status(
+      CodeFor(rc), absl::StrCat("coordinator database ", path, ": ", what, ": ", detail, advice));
 }
 
 void BindText(sqlite3_stmt* stmt, int index, absl::string_view text) {
@@ -154,8 +154,8 @@ absl::StatusOr<std::unique_ptr<SubmissionStore>> SubmissionStore::Open(
     return absl::UnavailableError(absl::StrCat(
         "coordinator database ", path,
         ": not writable by this process (opened read-only); make the file and its folder "
-        "writable by the coordinator's account (SQLite also writes ", path, "-wal and ", path,
-        "-shm beside it)"));
+        "writable by the coordinator's account (SQLite also writes ",
+        path, "-wal and ", path, "-shm beside it)"));
   }
   std::unique_ptr<SubmissionStore> store(new SubmissionStore(path, db));
   RINGFENCE_RETURN_IF_ERROR(store->Initialize(options));

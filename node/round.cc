@@ -66,8 +66,8 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
   RINGFENCE_RETURN_IF_ERROR(CheckPolicy(policy));
   absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(options.ledger_path);
   if (!opened.ok()) {
-    return absl::Status(opened.status().code(), absl::StrCat(opened.status().message(),
-                                                             "; nothing computed or sent"));
+    return absl::Status(opened.status().code(),
+                        absl::StrCat(opened.status().message(), "; nothing computed or sent"));
   }
   std::unique_ptr<Ledger> ledger = *std::move(opened);
   RoundKey key;

@@ -46,9 +46,9 @@ class CertRotationTest : public ::testing::Test {
     dir_ = testing::MakeTempDir("ringfence-cert-rotation");
     pki_ = dir_ + "/pki";
     const std::string las = absl::StrCat(kRotated, ",", kOther);
-    RunResult r = RunCommand({BinaryPath("ringfence"), "synth", "--la", las, "--year",
-                              absl::StrCat(kYear), "--seed", "17", "--scale", "0.3", "--out",
-                              dir_ + "/data"});
+    RunResult r =
+        RunCommand({BinaryPath("ringfence"), "synth", "--la", las, "--year", absl::StrCat(kYear),
+                    "--seed", "17", "--scale", "0.3", "--out", dir_ + "/data"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", pki_, "--la", las,
                     "--operators", kOperator});
@@ -81,11 +81,26 @@ class CertRotationTest : public ::testing::Test {
 
   // ringfence-node submit for `la` with the certificate PREFIX.pem / PREFIX.key.
   RunResult Submit(const std::string& la, const std::string& cert_prefix) {
-    return RunCommand({BinaryPath("ringfence-node"), "submit", "--policy",
-                       policy::testing::ShippedPolicyPath(), "--data", dir_ + "/data/" + la,
-                       "--la", la, "--year", absl::StrCat(kYear), "--ledger", Ledger(la),
-                       "--coordinator", address_, "--cert", cert_prefix + ".pem", "--key",
-                       cert_prefix + ".key", "--ca", pki_ + "/ca.pem"});
+    return RunCommand({BinaryPath("ringfence-node"),
+                       "submit",
+                       "--policy",
+                       policy::testing::ShippedPolicyPath(),
+                       "--data",
+                       dir_ + "/data/" + la,
+                       "--la",
+                       la,
+                       "--year",
+                       absl::StrCat(kYear),
+                       "--ledger",
+                       Ledger(la),
+                       "--coordinator",
+                       address_,
+                       "--cert",
+                       cert_prefix + ".pem",
+                       "--key",
+                       cert_prefix + ".key",
+                       "--ca",
+                       pki_ + "/ca.pem"});
   }
 
   std::string Ledger(const std::string& la) const { return dir_ + "/ledger-" + la + ".sqlite"; }
@@ -100,11 +115,11 @@ class CertRotationTest : public ::testing::Test {
     if (!spending.ok()) return "";
     std::string out;
     for (const node::YearSpend& y : *spending) {
-      absl::StrAppend(&out, y.la_code, " ", y.year, " spent ", node::FormatRho(y.spent),
-                      " rounds ", y.round_count, " sent ", y.sent_count, "\n");
+      absl::StrAppend(&out, y.la_code, " ", y.year, " spent ", node::FormatRho(y.spent), " rounds ",
+                      y.round_count, " sent ", y.sent_count, "\n");
       for (const node::RoundSpend& r : y.rounds) {
-        absl::StrAppend(&out, "  ", r.period, " ", node::FormatRho(r.rho), " ", r.payload_size,
-                        " ", absl::FormatTime(r.recorded_at), " ",
+        absl::StrAppend(&out, "  ", r.period, " ", node::FormatRho(r.rho), " ", r.payload_size, " ",
+                        absl::FormatTime(r.recorded_at), " ",
                         r.sent_at ? absl::FormatTime(*r.sent_at) : "-", " ", r.receipt, "\n");
       }
     }
@@ -155,8 +170,8 @@ TEST_F(CertRotationTest, AnLasNewCertificateCarriesItsStateAndTheRevokedOneIsRef
   EXPECT_THAT(shown.out, HasSubstr(absl::StrCat("LA ", kRotated)));
 
   // 2. The old one revoked; the running coordinator reloads the CRL within seconds.
-  RunResult revoked = RunCommand({BinaryPath("ringfence"), "pki", "revoke", "--ca-dir", pki_,
-                                  "--cert", old_cert + ".pem"});
+  RunResult revoked = RunCommand(
+      {BinaryPath("ringfence"), "pki", "revoke", "--ca-dir", pki_, "--cert", old_cert + ".pem"});
   ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
   RunResult refused;
   const absl::Time give_up = absl::Now() + absl::Seconds(30);
@@ -195,10 +210,10 @@ TEST_F(CertRotationTest, TheCoordinatorsRenewedServerCertificateKeepsNodesWorkin
   const std::string old_server_cert = ReadFileOrEmpty(pki_ + "/coordinator.pem");
 
   // Renew in place (new key), then restart on the same database.
-  RunResult renewed = RunCommand({BinaryPath("ringfence"), "pki", "issue", "--ca-dir", pki_,
-                                  "--out-prefix", pki_ + "/coordinator", "--coordinator",
-                                  "--coordinator-dns", "localhost", "--coordinator-ip",
-                                  "127.0.0.1", "--force"});
+  RunResult renewed =
+      RunCommand({BinaryPath("ringfence"), "pki", "issue", "--ca-dir", pki_, "--out-prefix",
+                  pki_ + "/coordinator", "--coordinator", "--coordinator-dns", "localhost",
+                  "--coordinator-ip", "127.0.0.1", "--force"});
   ASSERT_EQ(renewed.exit_code, 0) << renewed.err;
   ASSERT_NE(ReadFileOrEmpty(pki_ + "/coordinator.pem"), old_server_cert);
   ASSERT_EQ(coordinator_->Stop(), 0) << ReadFileOrEmpty(dir_ + "/coordinator.log");

@@ -78,9 +78,10 @@ constexpr auto kRoundTimeout = std::chrono::seconds(45);
 uint64_t Seed() {
   static const uint64_t seed = [] {
     const char* env = std::getenv("RINGFENCE_CRASH_SEED");
-    uint64_t s = env != nullptr ? std::strtoull(env, nullptr, 10)
-                                : static_cast<uint64_t>(
-                                      std::chrono::system_clock::now().time_since_epoch().count());
+    uint64_t s =
+        env != nullptr
+            ? std::strtoull(env, nullptr, 10)
+            : static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
     std::cout << "coordinator_crash_e2e_test seed: " << s
               << " (replay with RINGFENCE_CRASH_SEED=" << s << ")" << std::endl;
     return s;
@@ -107,8 +108,8 @@ int FreePort() {
 // A coordinator that can be killed and restarted on the same database and port.
 class CrashableCoordinator {
  public:
-  CrashableCoordinator(std::string dir, std::string name) : dir_(std::move(dir)),
-                                                            name_(std::move(name)) {
+  CrashableCoordinator(std::string dir, std::string name)
+      : dir_(std::move(dir)), name_(std::move(name)) {
     address_ = absl::StrCat("127.0.0.1:", FreePort());
   }
 
@@ -149,7 +150,7 @@ struct ClientOutcome {
   bool resend_already_stored = false;     // the answer to the resend after that
   int attempts = 0;
   std::string last_error;  // of the latest failed attempt
-  std::string failure;  // a refusal that is not worth retrying
+  std::string failure;     // a refusal that is not worth retrying
 };
 
 class CoordinatorCrashTest : public ::testing::Test {
@@ -277,8 +278,8 @@ class CoordinatorCrashTest : public ::testing::Test {
 
   // Runs a round of all LAs against `coordinator`, killing it `kills` times at random points.
   // Returns each LA's outcome.
-  static std::map<std::string, ClientOutcome> RunRound(CrashableCoordinator& coordinator,
-                                                       int kills, bool clients_die) {
+  static std::map<std::string, ClientOutcome> RunRound(CrashableCoordinator& coordinator, int kills,
+                                                       bool clients_die) {
     std::mt19937_64 rng(Seed() ^ (clients_die ? 0x5bd1e995u : 0u));
     acknowledged_count_.store(0);
     const auto t0 = std::chrono::steady_clock::now();
@@ -301,8 +302,8 @@ class CoordinatorCrashTest : public ::testing::Test {
     std::uniform_int_distribution<int> down_ms(0, 300);
     for (size_t k = 0; k < kill_at.size(); ++k) {
       const int at = kill_at[k];
-      std::this_thread::sleep_until(std::max(std::chrono::steady_clock::now(),
-                                             t0 + std::chrono::milliseconds(at)));
+      std::this_thread::sleep_until(
+          std::max(std::chrono::steady_clock::now(), t0 + std::chrono::milliseconds(at)));
       const int done = acknowledged_count_.load();
       coordinator.KillHard();
       std::cout << "SIGKILL at " << at << " ms, " << done << " of " << kLaCount
@@ -372,8 +373,9 @@ class CoordinatorCrashTest : public ::testing::Test {
                                 bool clients_died) {
     std::map<std::string, std::string> receipt_of;
     for (const auto& [la, o] : outcomes) {
-      ASSERT_TRUE(o.failure.empty()) << la << " after " << o.attempts << " attempts: "
-                                     << o.failure << "\n" << ReadFileOrEmpty(coordinator.log());
+      ASSERT_TRUE(o.failure.empty())
+          << la << " after " << o.attempts << " attempts: " << o.failure << "\n"
+          << ReadFileOrEmpty(coordinator.log());
       ASSERT_FALSE(o.acknowledged.empty()) << la;
       const std::string expected = crypto::Sha256Hex(requests_->at(la));
       for (const std::string& r : o.acknowledged) EXPECT_EQ(r, expected) << la;

@@ -39,8 +39,8 @@ namespace ringfence {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::BinaryPath;
 using ::testing::AllOf;
+using testing::BinaryPath;
 using ::testing::HasSubstr;
 using testing::ReadFileOrEmpty;
 using testing::RunCommand;
@@ -107,13 +107,20 @@ class CoordinatorStorageTest : public ::testing::Test {
 
   std::vector<std::string> Command(const std::vector<std::string>& extra = {}) const {
     std::vector<std::string> argv = {BinaryPath("ringfence-coordinator"),
-                                     "--listen", "127.0.0.1:0",
-                                     "--cert", dir_ + "/pki/coordinator.pem",
-                                     "--key", dir_ + "/pki/coordinator.key",
-                                     "--ca", dir_ + "/pki/ca.pem",
-                                     "--db", db_,
-                                     "--policy", policy::testing::ShippedPolicyPath(),
-                                     "--port-file", dir_ + "/port"};
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--cert",
+                                     dir_ + "/pki/coordinator.pem",
+                                     "--key",
+                                     dir_ + "/pki/coordinator.key",
+                                     "--ca",
+                                     dir_ + "/pki/ca.pem",
+                                     "--db",
+                                     db_,
+                                     "--policy",
+                                     policy::testing::ShippedPolicyPath(),
+                                     "--port-file",
+                                     dir_ + "/port"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
@@ -223,7 +230,11 @@ TEST_F(CoordinatorStorageTest, AFullDatabaseRefusesUnavailableStaysUpAndLaterSto
 
 TEST_F(CoordinatorStorageTest, TheUnprivilegedWrapperReallyStopsWritesToReadOnlyFiles) {
   const std::string f = db_folder_ + "/control";
-  { std::FILE* out = std::fopen(f.c_str(), "w"); ASSERT_NE(out, nullptr); std::fclose(out); }
+  {
+    std::FILE* out = std::fopen(f.c_str(), "w");
+    ASSERT_NE(out, nullptr);
+    std::fclose(out);
+  }
   fs::permissions(f, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
   RunResult r = RunCommand(WithoutPrivilege({"/bin/sh", "-c", "echo x >> \"$0\"", f}));
   EXPECT_NE(r.exit_code, 0) << "a read-only file was written: " << r.err;

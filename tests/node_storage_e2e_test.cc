@@ -12,12 +12,12 @@
 // (the ledger has no round and passes PRAGMA integrity_check), nothing sent (the --coordinator
 // address is a listening socket that must never see a connection), and once the storage is
 // back the same command completes the round at the real coordinator, spending once.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,8 +41,8 @@ namespace ringfence {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::BinaryPath;
 using ::testing::AllOf;
+using testing::BinaryPath;
 using ::testing::HasSubstr;
 using testing::ReadFileOrEmpty;
 using testing::RunCommand;
@@ -89,8 +89,12 @@ class SilentListener {
 
 // Runs `argv` with a file-size limit of `bytes` and SIGXFSZ ignored.
 std::vector<std::string> UnderFileSizeLimit(int64_t bytes, const std::vector<std::string>& argv) {
-  std::vector<std::string> out = {"/usr/bin/prlimit", absl::StrCat("--fsize=", bytes), "--",
-                                  "/bin/sh", "-c", "trap '' XFSZ; exec \"$0\" \"$@\""};
+  std::vector<std::string> out = {"/usr/bin/prlimit",
+                                  absl::StrCat("--fsize=", bytes),
+                                  "--",
+                                  "/bin/sh",
+                                  "-c",
+                                  "trap '' XFSZ; exec \"$0\" \"$@\""};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
@@ -159,11 +163,26 @@ class NodeStorageTest : public ::testing::Test {
   static std::vector<std::string> SubmitCommand(const std::string& la, const std::string& ledger,
                                                 const std::string& coordinator) {
     const std::string& d = *dir_;
-    return {BinaryPath("ringfence-node"), "submit", "--policy",
-            policy::testing::ShippedPolicyPath(), "--data", d + "/data/" + la, "--la", la,
-            "--year", absl::StrCat(kYear), "--ledger", ledger, "--coordinator", coordinator,
-            "--cert", d + "/pki/la/" + la + ".pem", "--key", d + "/pki/la/" + la + ".key",
-            "--ca", d + "/pki/ca.pem"};
+    return {BinaryPath("ringfence-node"),
+            "submit",
+            "--policy",
+            policy::testing::ShippedPolicyPath(),
+            "--data",
+            d + "/data/" + la,
+            "--la",
+            la,
+            "--year",
+            absl::StrCat(kYear),
+            "--ledger",
+            ledger,
+            "--coordinator",
+            coordinator,
+            "--cert",
+            d + "/pki/la/" + la + ".pem",
+            "--key",
+            d + "/pki/la/" + la + ".key",
+            "--ca",
+            d + "/pki/ca.pem"};
   }
 
   // A fresh folder for one scenario's ledger (readable and searchable by everyone, so that an
@@ -238,7 +257,11 @@ TEST_F(NodeStorageTest, TheUnprivilegedWrapperReallyStopsWritesToReadOnlyFiles) 
   // Control for the read-only tests: without it they could pass because the write was
   // never attempted as an unprivileged process.
   const std::string f = Folder("control") + "/file";
-  { std::FILE* out = std::fopen(f.c_str(), "w"); ASSERT_NE(out, nullptr); std::fclose(out); }
+  {
+    std::FILE* out = std::fopen(f.c_str(), "w");
+    ASSERT_NE(out, nullptr);
+    std::fclose(out);
+  }
   fs::permissions(f, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
   RunResult r = RunCommand(WithoutPrivilege({"/bin/sh", "-c", "echo x >> \"$0\"", f}));
   EXPECT_NE(r.exit_code, 0) << "a read-only file was written: " << r.err;
@@ -253,12 +276,12 @@ TEST_F(NodeStorageTest, DiskFullWhenOpeningTheLedgerFailsClearlyAndALaterRunSpen
   // No file of the process may grow past the empty ledger's size.
   const int64_t limit = static_cast<int64_t>(fs::file_size(ledger));
   SilentListener listener;
-  RunResult full = RunCommand(UnderFileSizeLimit(limit, SubmitCommand(la, ledger,
-                                                                      listener.address())));
+  RunResult full =
+      RunCommand(UnderFileSizeLimit(limit, SubmitCommand(la, ledger, listener.address())));
   EXPECT_EQ(full.exit_code, 1) << full.out << full.err;
-  EXPECT_THAT(full.err, AllOf(HasSubstr(ledger), HasSubstr("UNAVAILABLE"),
-                              HasSubstr("full or a file size limit"),
-                              HasSubstr("nothing computed or sent")));
+  EXPECT_THAT(full.err,
+              AllOf(HasSubstr(ledger), HasSubstr("UNAVAILABLE"),
+                    HasSubstr("full or a file size limit"), HasSubstr("nothing computed or sent")));
   ExpectNothingSpentOrSent(ledger, la, listener);
   EXPECT_EQ(static_cast<int64_t>(fs::file_size(ledger)), limit);
   ExpectLaterRunSpendsOnce(ledger, la);
@@ -288,9 +311,9 @@ TEST_F(NodeStorageTest, DiskFullAtTheSpendFailsClearlyAndALaterRunSpendsOnce) {
     auto spent = (*l)->RecordSpend(earlier, {1, 2}, {1, 2}, std::string(48 * 1024, 'c'));
     ASSERT_TRUE(spent.ok()) << spent.status();
   }
-  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM sqlite_master", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   const int64_t wal = static_cast<int64_t>(fs::file_size(ledger + "-wal"));
   ASSERT_GT(wal, 32 * 1024);
   SilentListener listener;
@@ -300,8 +323,7 @@ TEST_F(NodeStorageTest, DiskFullAtTheSpendFailsClearlyAndALaterRunSpendsOnce) {
   sqlite3_close_v2(reader);
   EXPECT_EQ(full.exit_code, 1) << full.out << full.err;
   EXPECT_THAT(full.err, AllOf(HasSubstr(ledger), HasSubstr("UNAVAILABLE"),
-                              HasSubstr("full or a file size limit"),
-                              HasSubstr("nothing sent")));
+                              HasSubstr("full or a file size limit"), HasSubstr("nothing sent")));
   EXPECT_THAT(full.err, ::testing::Not(HasSubstr("nothing computed")));  // it got that far
   ExpectNothingSpentOrSent(ledger, la, listener);
   ExpectLaterRunSpendsOnce(ledger, la);

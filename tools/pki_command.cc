@@ -370,15 +370,14 @@ int RunIssue(const std::vector<std::string>& args) {
     return *rc;
   }
 
-  const int kinds = flags.Has("la") + flags.Has("recipient") + flags.Has("operator") +
-                    flags.Has("coordinator");
+  const int kinds =
+      flags.Has("la") + flags.Has("recipient") + flags.Has("operator") + flags.Has("coordinator");
   if (kinds != 1) {
     return Fail(kCmd, "give exactly one of --la, --recipient, --operator or --coordinator",
                 kUsageError);
   }
   if (!flags.Has("coordinator") && (flags.Has("coordinator-dns") || flags.Has("coordinator-ip"))) {
-    return Fail(kCmd, "--coordinator-dns and --coordinator-ip go with --coordinator",
-                kUsageError);
+    return Fail(kCmd, "--coordinator-dns and --coordinator-ip go with --coordinator", kUsageError);
   }
   std::string uri;  // empty for the coordinator, which is identified by DNS names and IPs
   std::vector<std::string> dns, ips;
@@ -390,8 +389,7 @@ int RunIssue(const std::vector<std::string>& args) {
     if (!d.ok()) return Fail(kCmd, d.status().message(), kUsageError);
     if (!i.ok()) return Fail(kCmd, i.status().message(), kUsageError);
     if (d->empty() && i->empty()) {
-      return Fail(kCmd, "the coordinator needs at least one DNS name or IP address",
-                  kUsageError);
+      return Fail(kCmd, "the coordinator needs at least one DNS name or IP address", kUsageError);
     }
     dns = *std::move(d);
     ips = *std::move(i);
@@ -482,10 +480,11 @@ int RunIssue(const std::vector<std::string>& args) {
     absl::StatusOr<crypto::PartyIdentity> id = crypto::ParseIdentityUri(uri);
     described = id.ok() ? crypto::DescribeIdentity(*id) : uri;
   }
-  std::cout << "Wrote " << prefix.string() << ".pem and " << key_path.string() << ": "
-            << described << ", valid "
-            << Rfc3339(not_before) << " to " << Rfc3339(not_after)
-            << (not_after < now ? " (EXPIRED)" : not_before > now ? " (NOT YET VALID)" : "")
+  std::cout << "Wrote " << prefix.string() << ".pem and " << key_path.string() << ": " << described
+            << ", valid " << Rfc3339(not_before) << " to " << Rfc3339(not_after)
+            << (not_after < now    ? " (EXPIRED)"
+                : not_before > now ? " (NOT YET VALID)"
+                                   : "")
             << "\n";
   return kSuccess;
 }

@@ -225,8 +225,7 @@ TEST_F(PkiCommandTest, IssueRenewsTheCoordinatorsServerCertificateWithANewKey) {
   EXPECT_THAT(last_stdout_, HasSubstr("coordinator server certificate for localhost"));
   EXPECT_EQ(Mode(root_ + "/renewed/coordinator.key"), 0600);
   EXPECT_NE(Read(root_ + "/renewed/coordinator.key"), Read(out_ + "/coordinator.key"));
-  EXPECT_THAT(crypto::VerifyCertificate(Read(root_ + "/renewed/coordinator.pem"), ca,
-                                        absl::Now()),
+  EXPECT_THAT(crypto::VerifyCertificate(Read(root_ + "/renewed/coordinator.pem"), ca, absl::Now()),
               IsOk());
   EXPECT_EQ(Run({"show", root_ + "/renewed/coordinator.pem", "--ca", out_ + "/ca.pem"}), 0);
   EXPECT_THAT(last_stdout_,
