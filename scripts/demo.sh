@@ -3,9 +3,12 @@
 # loopback with synthetic data, and prints a summary.
 #
 #   1. synthesises SSDA903 exports for 12 real LAs across several regions (synthetic children)
-#   2. makes a test PKI (CA, coordinator, one certificate per LA, recipients)
-#   3. starts the coordinator on 127.0.0.1 (a free port)
-#   4. runs every LA's node concurrently: validate, compute, add noise, suppress, round, send
+#   2. makes a test PKI (CA, coordinator, one certificate per LA, recipients, an operator)
+#   3. starts the coordinator on 127.0.0.1 (a free port); the operator opens the year's annual
+#      collection, expecting every LA
+#   4. runs every LA's node but the last concurrently: validate, compute, add noise, suppress,
+#      round, send; shows the collection's status; the operator closes it, and the last LA's
+#      late submission is refused
 #   5. fetches the release as a DfE analyst, as Home Office enforcement and as one LA (each
 #      filtered by its certificate's class under the policy) and writes tidy CSV
 #   6. stops the coordinator
@@ -24,7 +27,7 @@ while [ $# -gt 0 ]; do
     --year) year=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -48,7 +51,7 @@ echo "   $(echo "$las" | tr ',' '\n' | wc -l) LAs in $regions regions: $las"
 
 echo "== 2. test PKI"
 "$bin/ringfence" pki init --out "$out/pki" --la "$las" > "$out/logs/pki.log"
-echo "   CA, coordinator, LA and recipient certificates in $out/pki"
+echo "   CA, coordinator, LA, recipient and operator (ops1) certificates in $out/pki"
 
 echo "== 3. coordinator"
 "$bin/ringfence-coordinator" --listen 127.0.0.1:0 --cert "$out/pki/coordinator.pem" \
@@ -75,9 +78,24 @@ done
 port=$(cat "$out/coordinator.port")
 echo "   listening on 127.0.0.1:$port (database $out/coordinator.db)"
 
-echo "== 4. every LA's node submits, concurrently"
+# The operator's `ringfence collection` calls, with the operator's certificate.
+collection() {
+  local sub=$1
+  shift
+  "$bin/ringfence" collection "$sub" --coordinator "127.0.0.1:$port" \
+    --cert "$out/pki/operators/ops1.pem" --key "$out/pki/operators/ops1.key" \
+    --ca "$out/pki/ca.pem" "$@"
+}
+deadline=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+echo "== 3b. the operator opens the $year annual collection (deadline $deadline)"
+collection open --year "$year" --period annual --deadline "$deadline" --expect "$las" \
+  | sed 's/^/   /'
+
+late_la=${las##*,}
+on_time=${las%,*}
+echo "== 4. every LA's node but $late_la's submits, concurrently"
 pids=()
-for la in ${las//,/ }; do
+for la in ${on_time//,/ }; do
   "$bin/ringfence-node" submit --data "$out/data/$la" --la "$la" --year "$year" \
     --policy "$policy" --ledger "$out/ledgers/$la.sqlite" --coordinator "127.0.0.1:$port" --cert "$out/pki/la/$la.pem" --key "$out/pki/la/$la.key" \
     --ca "$out/pki/ca.pem" > "$out/logs/node-$la.log" 2>&1 &
@@ -101,6 +119,21 @@ echo "== 4b. release once: $first_la's node submits again, and shows its privacy
   --cert "$out/pki/la/$first_la.pem" --key "$out/pki/la/$first_la.key" \
   --ca "$out/pki/ca.pem" 2>&1 | sed 's/^/   /'
 "$bin/ringfence-node" budget --ledger "$out/ledgers/$first_la.sqlite" | sed 's/^/   /'
+
+echo "== 4c. the collection's status, as the operator sees it"
+collection status --collection "$year-annual" | sed 's/^/   /'
+
+echo "== 4d. the operator closes the collection; $late_la's node then submits, too late"
+collection close --collection "$year-annual" | sed 's/^/   /'
+if late_out=$("$bin/ringfence-node" submit --data "$out/data/$late_la" --la "$late_la" \
+    --year "$year" --policy "$policy" --ledger "$out/ledgers/$late_la.sqlite" \
+    --coordinator "127.0.0.1:$port" --cert "$out/pki/la/$late_la.pem" \
+    --key "$out/pki/la/$late_la.key" --ca "$out/pki/ca.pem" 2>&1); then
+  echo "demo: the coordinator accepted a submission to a closed collection" >&2
+  exit 1
+fi
+echo "$late_out" | sed 's/^/   refused: /'
+collection status --collection "$year-annual" | tail -1 | sed 's/^/   /'
 
 echo "== 5. releases, each filtered by the reader's class under the policy"
 echo "   a DfE analyst (every cell, nationality included):"

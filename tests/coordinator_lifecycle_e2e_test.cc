@@ -28,6 +28,7 @@
 #include "policy/policy.h"
 #include "policy/testing/policy_text.h"
 #include "proto/coordinator_service.grpc.pb.h"
+#include "tests/testing/collections.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -87,6 +88,19 @@ class CoordinatorLifecycleTest : public ::testing::Test {
     EXPECT_FALSE(port.empty()) << ReadFileOrEmpty(*dir_ + "/" + name + ".log");
     address_ = "127.0.0.1:" + std::string(absl::StripAsciiWhitespace(port));
     return process;
+  }
+
+  // The operator opens the year's collection for both LAs on the coordinator at address_.
+  void OpenCollection() const {
+    absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(
+        testing::CollectionAdminTarget{address_, *dir_ + "/pki"}, kYear, {kWestminster, kCamden});
+    ASSERT_TRUE(opened.ok()) << opened.status();
+  }
+
+  void CloseCollection() const {
+    absl::StatusOr<v1::Collection> closed = testing::CloseCollection(
+        testing::CollectionAdminTarget{address_, *dir_ + "/pki"}, absl::StrCat(kYear, "-annual"));
+    ASSERT_TRUE(closed.ok()) << closed.status();
   }
 
   std::shared_ptr<grpc::Channel> Channel(const std::string& la) const {
@@ -149,6 +163,7 @@ TEST_F(CoordinatorLifecycleTest, HealthIsServingOverMutualTlsOnly) {
 
 TEST_F(CoordinatorLifecycleTest, AnOversizedRequestIsRefusedAndTheServerKeepsServing) {
   auto coordinator = Start("oversized");
+  OpenCollection();
   v1::SubmitRequest huge = Request(kWestminster);
   huge.set_la_code(std::string(5 * 1024 * 1024, 'x'));
   const grpc::Status refused = Submit(Channel(kWestminster), huge);
@@ -170,6 +185,9 @@ TEST_F(CoordinatorLifecycleTest, AFloodFromOneLaIsRefusedWhileAnotherIsServed) {
     EXPECT_THAT(s.error_message(),
                 HasSubstr("too many requests from urn:ringfence:la:E09000033; retry after"));
   }
+  // The operator opens the collection now (no collection yet made the releases above NOT_FOUND);
+  // the operator's bucket is not Westminster's.
+  OpenCollection();
   const grpc::Status flooded = Submit(westminster, Request(kWestminster));
   EXPECT_EQ(flooded.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   // Camden has its own bucket; the health service has none.
@@ -200,6 +218,7 @@ TEST_F(CoordinatorLifecycleTest, BadRateLimitFlagsAreUsageErrors) {
 
 TEST_F(CoordinatorLifecycleTest, SigtermExitsZeroWithinSecondsAndTheDatabaseIsIntact) {
   auto coordinator = Start("sigterm");
+  OpenCollection();
   // Clients keep their connections open across the shutdown, as real ones do.
   auto westminster = Channel(kWestminster);
   auto camden = Channel(kCamden);
@@ -223,10 +242,12 @@ TEST_F(CoordinatorLifecycleTest, SigtermExitsZeroWithinSecondsAndTheDatabaseIsIn
   auto rows = (*store)->LoadYear(kYear);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(rows->size(), 2u);
-  // And a coordinator restarted on it serves a release from them.
+  // And a coordinator restarted on it knows the collection (the operator closes it) and serves
+  // a release from them.
   store->reset();
   ::unlink((*dir_ + "/sigterm.port").c_str());
   auto again = Start("sigterm");
+  CloseCollection();
   const grpc::Status released = Release(Channel(kWestminster));
   EXPECT_TRUE(released.ok()) << released.error_message();
   EXPECT_EQ(again->Stop(), 0);

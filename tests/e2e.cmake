@@ -3,15 +3,20 @@ if(RINGFENCE_BUILD_TESTS)
     HDRS testing/subprocess.h)
   ringfence_cc_library(NAME tests_testing_wire_capture SRCS testing/wire_capture.cc
     HDRS testing/wire_capture.h DEPS gRPC::grpc++)
+  ringfence_cc_library(NAME tests_testing_collections SRCS testing/collections.cc
+    HDRS testing/collections.h
+    DEPS proto_coordinator_service crypto_tls_credentials base_grpc_status absl::status
+         absl::statusor absl::time gRPC::grpc++)
 endif()
 # End-to-end tests run the real binaries, so they depend on them being built.
 set(RINGFENCE_E2E_BINARIES ringfence ringfence-node ringfence-coordinator)
 ringfence_cc_test(NAME round_e2e_test SRCS round_e2e_test.cc
-  DEPS tests_testing_subprocess policy_testing_policy_text policy_policy node_protect node_submit_client crypto_tls_credentials
+  DEPS tests_testing_subprocess tests_testing_collections policy_testing_policy_text policy_policy
+  node_protect node_submit_client crypto_tls_credentials
   crypto_testing_deterministic_random_source base_csv catalogue_catalogue absl::strings
   LABELS e2e)
 ringfence_cc_test(NAME node_egress_test SRCS node_egress_test.cc
-  DEPS tests_testing_subprocess tests_testing_wire_capture node_loader node_grid node_protect
+  DEPS tests_testing_subprocess tests_testing_collections tests_testing_wire_capture node_loader node_grid node_protect
   node_submit_client node_round policy_policy policy_testing_policy_text crypto_tls_credentials
   crypto_random_source base_csv absl::strings LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
@@ -29,14 +34,14 @@ if(RINGFENCE_BUILD_TESTS)
   ringfence_cc_binary(NAME ringfence-node-crashtest SRCS node_crash_harness.cc DEPS node_cli)
 endif()
 ringfence_cc_test(NAME node_crash_e2e_test SRCS node_crash_e2e_test.cc
-  DEPS tests_testing_subprocess node_ledger crypto_hash policy_testing_policy_text absl::strings
+  DEPS tests_testing_subprocess tests_testing_collections node_ledger crypto_hash policy_testing_policy_text absl::strings
   LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_crash_e2e_test ringfence-node ringfence-node-crashtest ringfence
     ringfence-coordinator)
 endif()
 ringfence_cc_test(NAME node_egress_shape_test SRCS node_egress_shape_test.cc
-  DEPS tests_testing_subprocess tests_testing_wire_capture node_loader node_grid node_round
+  DEPS tests_testing_subprocess tests_testing_collections tests_testing_wire_capture node_loader node_grid node_round
   node_testing_la_folder
   policy_policy policy_testing_policy_text crypto_tls_credentials crypto_random_source
   catalogue_catalogue absl::strings LABELS e2e TIMEOUT 600)
@@ -48,10 +53,17 @@ ringfence_cc_test(NAME noninterference_test SRCS noninterference_test.cc
        crypto_testing_deterministic_random_source base_csv absl::strings LABELS e2e)
 # The coordinator binary's health service, limits and SIGTERM shutdown.
 ringfence_cc_test(NAME coordinator_lifecycle_e2e_test SRCS coordinator_lifecycle_e2e_test.cc
-  DEPS tests_testing_subprocess coordinator_store coordinator_testing_health_client
+  DEPS tests_testing_subprocess tests_testing_collections coordinator_store
+  coordinator_testing_health_client
   policy_policy policy_testing_policy_text node_protect node_submit_client
   crypto_testing_deterministic_random_source catalogue_catalogue base_testing_status_matchers
   absl::strings gRPC::grpc++ LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(coordinator_lifecycle_e2e_test ringfence ringfence-coordinator)
+endif()
+# Collections through the real binaries: ringfence collection, ringfence-node submit, release.
+ringfence_cc_test(NAME collection_e2e_test SRCS collection_e2e_test.cc
+  DEPS tests_testing_subprocess policy_testing_policy_text absl::strings absl::time LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(collection_e2e_test ${RINGFENCE_E2E_BINARIES})
 endif()

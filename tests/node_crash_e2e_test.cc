@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "node/ledger.h"
 #include "policy/testing/policy_text.h"
+#include "tests/testing/collections.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -54,6 +55,9 @@ class NodeCrashTest : public ::testing::Test {
     ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
     coordinator_ = c.process.release();
     address_ = new std::string(c.address);
+    absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(
+        testing::CollectionAdminTarget{c.address, d + "/pki"}, kYear, kLas);
+    ASSERT_TRUE(opened.ok()) << opened.status();
   }
   static void TearDownTestSuite() {
     delete coordinator_;

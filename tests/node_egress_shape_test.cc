@@ -45,6 +45,7 @@
 #include "policy/policy.h"
 #include "policy/testing/policy_text.h"
 #include "proto/cells.pb.h"
+#include "tests/testing/collections.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/wire_capture.h"
 
@@ -150,16 +151,19 @@ class EgressShapeTest : public ::testing::Test {
       ASSERT_TRUE(f->Write("header.csv", HeaderCsv({HeaderRow{"C1", "M", "01/06/2010"}})).ok());
       folders_->push_back(*std::move(f));
     }
+    const std::vector<std::string> las = {kTypicalLa, kHugeLa,    kTinyLa,   kOneChildLa,
+                                          kNoChildLa, kExtremeLa, kControlLa};
     RunResult r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/pki", "--la",
-                              absl::StrJoin({kTypicalLa, kHugeLa, kTinyLa, kOneChildLa, kNoChildLa,
-                                             kExtremeLa, kControlLa},
-                                            ",")});
+                              absl::StrJoin(las, ",")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     testing::RunningCoordinator c =
         testing::StartCoordinator(d, policy::testing::ShippedPolicyPath());
     ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
     coordinator_ = c.process.release();
     address_ = new std::string(c.address);
+    absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(
+        testing::CollectionAdminTarget{c.address, d + "/pki"}, kYear, las);
+    ASSERT_TRUE(opened.ok()) << opened.status();
   }
 
   static void TearDownTestSuite() {

@@ -33,6 +33,7 @@
 #include "policy/policy.h"
 #include "policy/testing/policy_text.h"
 #include "proto/cells.pb.h"
+#include "tests/testing/collections.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/wire_capture.h"
 
@@ -125,6 +126,9 @@ class EgressTest : public ::testing::Test {
     ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(dir_ + "/coordinator.log");
     coordinator_ = std::move(c.process);
     address_ = c.address;
+    absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(
+        testing::CollectionAdminTarget{address_, dir_ + "/pki"}, kYear, {kLa});
+    ASSERT_TRUE(opened.ok()) << opened.status();
   }
 
   std::shared_ptr<grpc::Channel> CapturingChannel(Capture* sink) {

@@ -1,6 +1,7 @@
 // End-to-end: the real binaries on loopback. `ringfence synth` and `ringfence pki` make the
 // inputs, `ringfence-coordinator` serves under the shipped policy, `ringfence-node submit`
-// submits for three LAs in different regions, and `ringfence release` fetches the table. In-
+// submits for three LAs in different regions to the year's annual collection, which an operator
+// opened (tests/testing/collections.h) and closes before `ringfence release` fetches the table. In-
 // process gRPC clients then try what a misbehaving or misconfigured party would, and every
 // attempt must be refused; and each class of reader (mTLS certificate) gets exactly what the
 // policy grants it: enforcement nothing derived from nationality, immigration status or NRPF;
@@ -31,6 +32,7 @@
 #include "policy/policy.h"
 #include "policy/testing/policy_text.h"
 #include "proto/coordinator_service.grpc.pb.h"
+#include "tests/testing/collections.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -48,7 +50,10 @@ constexpr int kYear = 2025;
 const std::vector<std::string> kLas = {"E09000033", "E08000025", "E06000047"};
 constexpr char kBadDataLa[] = "E06000001";
 // Darlington (North East): good data, but its node runs a policy other than the coordinator's.
+// It submits to the 2024 collection, which stays open, so that its refusal is the policy's
+// whether or not the 2025 one has been closed by then.
 constexpr char kOtherPolicyLa[] = "E06000005";
+constexpr int kOtherPolicyYear = 2024;
 
 class RoundTest : public ::testing::Test {
  protected:
@@ -58,6 +63,9 @@ class RoundTest : public ::testing::Test {
     const std::string las = absl::StrJoin(kLas, ",") + "," + kBadDataLa + "," + kOtherPolicyLa;
     RunResult r = RunCommand({BinaryPath("ringfence"), "synth", "--la", las, "--year",
                               absl::StrCat(kYear), "--seed", "7", "--out", d + "/data"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = RunCommand({BinaryPath("ringfence"), "synth", "--la", kOtherPolicyLa, "--year",
+                    absl::StrCat(kOtherPolicyYear), "--seed", "7", "--out", d + "/data2024"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // Break Hartlepool's data: an impossible date of birth on the first child.
     BreakFirstDob(d + "/data/" + kBadDataLa);
@@ -90,6 +98,18 @@ class RoundTest : public ::testing::Test {
     ASSERT_FALSE(c.address.empty()) << ReadFileOrEmpty(d + "/coordinator.log");
     coordinator_ = c.process.release();
     address_ = new std::string(c.address);
+    // The operator opens the year's collection for the LAs that take part (Hartlepool is
+    // expected too; its data stops its node before anything is sent).
+    std::vector<std::string> expected = kLas;
+    expected.push_back(kBadDataLa);
+    absl::StatusOr<v1::Collection> opened = testing::OpenAnnualCollection(Admin(), kYear, expected);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    opened = testing::OpenAnnualCollection(Admin(), kOtherPolicyYear, {kOtherPolicyLa});
+    ASSERT_TRUE(opened.ok()) << opened.status();
+  }
+
+  static testing::CollectionAdminTarget Admin() {
+    return testing::CollectionAdminTarget{*address_, *dir_ + "/pki"};
   }
 
   static void TearDownTestSuite() {
@@ -119,17 +139,19 @@ class RoundTest : public ::testing::Test {
   static std::string Address() { return *address_; }
 
   static RunResult Submit(const std::string& la, const std::string& pki = "pki",
-                          const std::string& policy_file = policy::testing::ShippedPolicyPath()) {
+                          const std::string& policy_file = policy::testing::ShippedPolicyPath(),
+                          int year = kYear) {
+    const std::string data = year == kYear ? "/data/" : absl::StrCat("/data", year, "/");
     return RunCommand({BinaryPath("ringfence-node"),
                        "submit",
                        "--policy",
                        policy_file,
                        "--data",
-                       Dir() + "/data/" + la,
+                       Dir() + data + la,
                        "--la",
                        la,
                        "--year",
-                       absl::StrCat(kYear),
+                       absl::StrCat(year),
                        "--ledger",
                        Dir() + "/ledger-" + pki + "-" + la + ".sqlite",
                        "--coordinator",
@@ -215,13 +237,18 @@ class RoundTest : public ::testing::Test {
     return RunCommand(argv);
   }
 
-  // The three LAs' round, once per suite (the first test to need it submits).
+  // The three LAs' round, once per suite (the first test to need it submits); the operator
+  // then closes the collection, so that it may be released.
   static void SubmitRound() {
     for (const std::string& la : kLas) {
       RunResult r = Submit(la);
       ASSERT_EQ(r.exit_code, 0) << la << ": " << r.err;
       EXPECT_THAT(r.out, HasSubstr("receipt"));
     }
+    absl::StatusOr<v1::Collection> closed =
+        testing::CloseCollection(Admin(), absl::StrCat(kYear, "-annual"));
+    ASSERT_TRUE(closed.ok()) << closed.status();
+    ASSERT_EQ(closed->state(), v1::Collection::CLOSED);
     round_submitted_ = true;
   }
   static void EnsureRoundSubmitted() {
@@ -381,8 +408,10 @@ TEST_F(RoundTest, DataErrorsStopTheNodeAndNothingIsSent) {
   grpc::Status s = RawRelease(Channel(Dir() + "/pki/recipients/dfe_analyst-analyst1.pem",
                                       Dir() + "/pki/recipients/dfe_analyst-analyst1.key"),
                               &resp);
-  // NOT_FOUND (nothing submitted yet) or a release without the LA: either way nothing of it.
-  ASSERT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND) << s.error_message();
+  // Refused (the collection is still open) or a release without the LA: either way nothing of
+  // it.
+  ASSERT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::FAILED_PRECONDITION)
+      << s.error_message();
   for (const auto& la : resp.la_codes()) EXPECT_NE(la, kBadDataLa);
 }
 
@@ -616,18 +645,22 @@ TEST_F(RoundTest, TheCoordinatorRefusesToStartWithoutAPolicyThatPassesTheCheck) 
 }
 
 TEST_F(RoundTest, ANodeUnderAnotherPolicyIsRefusedAndNothingIsStored) {
-  RunResult r = Submit(kOtherPolicyLa, "pki", Dir() + "/other-policy.textproto");
+  RunResult r = Submit(kOtherPolicyLa, "pki", Dir() + "/other-policy.textproto", kOtherPolicyYear);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_THAT(r.err, HasSubstr("FAILED_PRECONDITION"));
   EXPECT_THAT(r.err, HasSubstr(Policy().digest.substr(0, 12)));
   EXPECT_THAT(ReadFileOrEmpty(Dir() + "/coordinator.log"),
               HasSubstr(absl::StrCat("peer=urn:ringfence:la:", kOtherPolicyLa,
                                      " outcome=FAILED_PRECONDITION")));
-  v1::ReleaseResponse resp;
-  grpc::Status s = RawRelease(RecipientChannel("dfe_analyst-analyst1"), &resp);
-  ASSERT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND) << s.error_message();
-  for (const auto& la : resp.la_codes()) EXPECT_NE(la, kOtherPolicyLa);
-  for (const v1::ReleasedCell& c : resp.cells()) EXPECT_NE(c.la_code(), kOtherPolicyLa);
+  // Nothing of it is stored: the collection's status shows the refusal, and no submission.
+  absl::StatusOr<v1::CollectionStatus> status =
+      testing::GetCollectionStatus(Admin(), absl::StrCat(kOtherPolicyYear, "-annual"));
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->las_size(), 1);
+  EXPECT_EQ(status->las(0).la_code(), kOtherPolicyLa);
+  EXPECT_EQ(status->las(0).state(), v1::LaCollectionStatus::REFUSED);
+  EXPECT_EQ(status->las(0).refusal_code(), "FAILED_PRECONDITION");
+  EXPECT_EQ(status->submitted(), 0);
 }
 
 }  // namespace

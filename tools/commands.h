@@ -11,6 +11,7 @@ namespace ringfence::tools {
 int RunPkiCommand(const std::vector<std::string>& args);      // tools/pki_command.cc
 int RunSynthCommand(const std::vector<std::string>& args);    // tools/synth_command.cc
 int RunReleaseCommand(const std::vector<std::string>& args);  // tools/release_command.cc
+int RunCollectionCommand(const std::vector<std::string>& args);  // tools/collection_command.cc
 
 }  // namespace ringfence::tools
 

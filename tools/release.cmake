@@ -6,7 +6,7 @@ ringfence_cc_test(NAME tools_release_csv_test SRCS release_csv_test.cc
   DEPS tools_release_csv base_testing_status_matchers)
 
 ringfence_cc_library(NAME tools_release_command SRCS release_command.cc HDRS commands.h
-  DEPS tools_release_csv proto_coordinator_service base_grpc_status
+  DEPS tools_release_csv tools_collection_id proto_coordinator_service base_grpc_status
        crypto_tls_credentials crypto_x509 base_cli base_csv absl::status absl::strings
        gRPC::grpc++)
 ringfence_cc_test(NAME tools_release_command_test SRCS release_command_test.cc

@@ -1,6 +1,9 @@
-// `ringfence release`: fetches the released table of one collection year from
-// the coordinator over mutual TLS and writes it as EES-layout CSV
-// (tools/release_csv.h), optionally for some geographic levels only.
+// `ringfence release`: fetches the released table of one collection (by default
+// the year's annual one; --collection names another, e.g. 2025-q3) from the
+// coordinator over mutual TLS and writes it as EES-layout CSV
+// (tools/release_csv.h), optionally for some geographic levels only. The
+// coordinator releases a collection only once it is closed (FAILED_PRECONDITION
+// while open), except an LA's own rows.
 //
 // Security: the caller authenticates with its certificate: a recipient's
 // (urn:ringfence:recipient:CLASS:NAME) or an LA's (class la_own, which at LA
@@ -28,6 +31,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "proto/coordinator_service.grpc.pb.h"
+#include "tools/collection_id.h"
 #include "tools/commands.h"
 #include "tools/release_csv.h"
 
@@ -41,7 +45,7 @@ constexpr int kMaxReceiveMessageBytes = 64 * 1024 * 1024;
 base::CommandSpec ReleaseSpec() {
   return {
       "ringfence release --coordinator HOST:PORT --cert FILE --key FILE --ca "
-      "FILE --year YYYY "
+      "FILE --year YYYY [--collection ID] "
       "--out FILE.csv [--level national|regional|la]... [--timeout-seconds N]",
       "Fetches the released table for a collection year from the coordinator, "
       "authenticating with a recipient certificate (you receive what the "
@@ -57,6 +61,10 @@ base::CommandSpec ReleaseSpec() {
           {"key", "FILE", "its private key (PEM)", true, ""},
           {"ca", "FILE", "CA certificate the coordinator's certificate chains to (PEM)", true, ""},
           {"year", "YYYY", "collection year (the year ending 31 March YYYY)", true, ""},
+          {"collection", "ID",
+           "the collection of that year to release, e.g. 2025-q3 (default: YYYY-annual); "
+           "only a closed collection is released, except an LA's own rows",
+           false, ""},
           {"out", "FILE.csv", "CSV file to write (replaced atomically)", true, ""},
           {"level", "LEVEL",
            "only these geographic levels: national, regional, la; repeat the flag or give a "
@@ -148,6 +156,17 @@ int RunReleaseCommand(const std::vector<std::string>& args) {
   if (!year.ok()) return Fail(2, year.status().message());
   absl::StatusOr<int64_t> timeout = flags->GetInt("timeout-seconds", 1, 3600);
   if (!timeout.ok()) return Fail(2, timeout.status().message());
+  // Empty asks the coordinator for "<year>-annual".
+  const std::string collection = flags->Get("collection");
+  if (flags->Has("collection")) {
+    absl::StatusOr<CollectionId> id = ParseCollectionId(collection);
+    if (!id.ok()) return Fail(2, absl::StrCat("--collection: ", id.status().message()));
+    if (id->year != *year) {
+      return Fail(2, absl::StrCat("--collection ", collection, " is not of --year ", *year));
+    }
+  }
+  const std::string what =
+      collection.empty() ? absl::StrCat(*year, "-annual") : collection;
   const std::string target = flags->Get("coordinator");
   const std::string out_path = flags->Get("out");
 
@@ -166,6 +185,7 @@ int RunReleaseCommand(const std::vector<std::string>& args) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(*timeout));
   ringfence::v1::ReleaseRequest request;
   request.set_year(static_cast<int>(*year));
+  request.set_collection_id(collection);
   for (ringfence::v1::GeographicLevel level : levels) request.add_levels(level);
   ringfence::v1::ReleaseResponse response;
   const grpc::Status rpc = stub->Release(&context, request, &response);
@@ -178,13 +198,17 @@ int RunReleaseCommand(const std::vector<std::string>& args) {
           "issued by "
           "the coordinator's CA?)";
     }
-    return Fail(1, absl::StrCat("release of ", *year, " from ", target,
+    return Fail(1, absl::StrCat("release of ", what, " from ", target,
                                 " failed: ", absl::StatusCodeToString(status.code()), ": ",
                                 status.message(), hint));
   }
   if (response.year() != *year) {
     return Fail(1, absl::StrCat("the coordinator answered with year ", response.year(),
                                 " for a request for ", *year));
+  }
+  if (!response.collection_id().empty() && response.collection_id() != what) {
+    return Fail(1, absl::StrCat("the coordinator answered with collection ",
+                                response.collection_id(), " for a request for ", what));
   }
   // The coordinator honours --level; a cell of another level means a broken peer.
   for (const ringfence::v1::ReleasedCell& cell : response.cells()) {

@@ -328,6 +328,41 @@ TEST_F(ReleaseCommandTest, AYearWithNothingSubmittedFails) {
   EXPECT_NE(::access(Path("out.csv").c_str(), F_OK), 0);
 }
 
+TEST_F(ReleaseCommandTest, ACollectionIsReleasedOnlyOnceClosedAndOnlyForItsYear) {
+  Store(MakeRequest(kWestminster, 1001));
+  // Args(who, 2026) closes nothing of 2025: 2025-annual stays open.
+  std::vector<std::string> open = Args("recipient", 2026);
+  open[9] = "2025";
+  open.insert(open.end(), {"--collection", "2025-annual"});
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunReleaseCommand(open), 1);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              AllOf(HasSubstr("release of 2025-annual from "), HasSubstr("FAILED_PRECONDITION"),
+                    HasSubstr("open")));
+  EXPECT_NE(::access(Path("out.csv").c_str(), F_OK), 0);
+
+  // Another year's collection, or no collection id at all: usage errors, nothing is asked.
+  std::vector<std::string> other_year = Args("recipient");
+  other_year.insert(other_year.end(), {"--collection", "2024-annual"});
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunReleaseCommand(other_year), 2);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              HasSubstr("--collection 2024-annual is not of --year 2025"));
+  std::vector<std::string> bad_id = Args("recipient");
+  bad_id.insert(bad_id.end(), {"--collection", "2025-q9"});
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunReleaseCommand(bad_id), 2);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              HasSubstr("--collection: '2025-q9' is not a collection id"));
+
+  // Closed (by Args), it is released, by its id as by default.
+  std::vector<std::string> closed = Args("recipient");
+  closed.insert(closed.end(), {"--collection", "2025-annual"});
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunReleaseCommand(closed), 0);
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(), HasSubstr("release 2025: 1 LA, "));
+}
+
 TEST_F(ReleaseCommandTest, UsageErrorsExitTwoAndMissingFilesExitOne) {
   EXPECT_EQ(RunReleaseCommand({"--year", "2025"}), 2);
   std::vector<std::string> bad_year = Args("recipient");

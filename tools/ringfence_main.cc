@@ -3,6 +3,8 @@
 //   ringfence pki init|issue|show ...   test/demo PKI (tools/pki_command.cc)
 //   ringfence synth ...                 synthetic SSDA903 exports (tools/synth_command.cc)
 //   ringfence release ...               fetch a released table as CSV (tools/release_command.cc)
+//   ringfence collection open|close|status|list  administer collections (operators;
+//                                       tools/collection_command.cc)
 //   ringfence policy check|explain|digest  check and explain a policy (tools/policy_command.cc)
 //   ringfence audit noninterference ...  test the firewall on an LA's data (tools/audit_command.cc)
 //
@@ -23,6 +25,7 @@ void PrintHelp() {
                "  pki       make and inspect test/demo certificates (init, issue, show)\n"
                "  synth     write synthetic SSDA903 exports for real LA codes\n"
                "  release   fetch the released table for a year as tidy CSV (recipients)\n"
+               "  collection  open, close, follow and list collections (operators)\n"
                "  policy    check a policy file, explain what a recipient class receives, or\n"
                "            print its digest (exit 0 pass, 1 refused, 2 usage error)\n"
                "  audit     noninterference: check on an LA's own data that nothing enforcement\n"
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   if (command == "pki") return ringfence::tools::RunPkiCommand(args);
   if (command == "synth") return ringfence::tools::RunSynthCommand(args);
   if (command == "release") return ringfence::tools::RunReleaseCommand(args);
+  if (command == "collection") return ringfence::tools::RunCollectionCommand(args);
   if (command == "policy") return ringfence::tools::RunPolicyCommand(args);
   if (command == "audit") return ringfence::tools::RunAuditCommand(args);
   std::cerr << "ringfence: unknown command '" << command << "'; see --help\n";
