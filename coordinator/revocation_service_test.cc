@@ -15,6 +15,7 @@
 #include "base/grpc_status.h"
 #include "base/testing/status_matchers.h"
 #include "catalogue/catalogue.h"
+#include "coordinator/admin_service.h"
 #include "coordinator/collections.h"
 #include "coordinator/proto_util.h"
 #include "coordinator/service.h"
@@ -91,6 +92,7 @@ class RevocationServiceTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
     server_.reset();
+    admin_.reset();
     service_.reset();
     store_.reset();
     for (const char* f : {"/coordinator.db", "/coordinator.db-wal", "/coordinator.db-shm",
@@ -124,6 +126,8 @@ class RevocationServiceTest : public ::testing::Test {
     builder.AddListeningPort("127.0.0.1:0", crypto::MakeServerCredentials(pki_->server()),
                              &port_);
     builder.RegisterService(service_.get());
+    admin_ = std::make_unique<CollectionAdminServiceImpl>(store_.get(), service_->gate());
+    builder.RegisterService(admin_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port_, 0);
@@ -178,6 +182,7 @@ class RevocationServiceTest : public ::testing::Test {
   std::unique_ptr<SubmissionStore> store_;
   std::unique_ptr<crypto::RevocationList> crl_;
   std::unique_ptr<CoordinatorServiceImpl> service_;
+  std::unique_ptr<CollectionAdminServiceImpl> admin_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex log_mu_;
@@ -260,6 +265,38 @@ TEST_F(RevocationServiceTest, ATamperedReplacementCrlKeepsTheRevocationsInForce)
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("is revoked")));
   EXPECT_THAT(crl_->last_reload_error(), StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(Log(), Contains(HasSubstr("new file refused")));
+}
+
+// The operator's CollectionAdmin shares the Coordinator's gate: a revoked operator can neither
+// close a collection nor read its status, and another operator still can.
+TEST_F(RevocationServiceTest, ARevokedOperatorCannotAdministerCollections) {
+  absl::StatusOr<crypto::TlsMaterial> olive = pki_->Client(crypto::OperatorUri("olive"));
+  absl::StatusOr<crypto::TlsMaterial> oscar = pki_->Client(crypto::OperatorUri("oscar"));
+  ASSERT_THAT(olive, IsOk());
+  ASSERT_THAT(oscar, IsOk());
+  Revoke(olive->cert_pem);
+  StartServer();
+  auto admin = [this](const crypto::TlsMaterial& m) {
+    return v1::CollectionAdmin::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port_), crypto::MakeChannelCredentials(m)));
+  };
+  auto close = [](v1::CollectionAdmin::Stub& stub) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::CloseCollectionRequest request;
+    request.set_collection_id(AnnualCollectionId(kYear));
+    v1::Collection response;
+    return base::FromGrpcStatus(stub.CloseCollection(&ctx, request, &response));
+  };
+  EXPECT_THAT(close(*admin(*olive)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("is revoked")));
+  absl::StatusOr<CollectionRecord> still = store_->GetCollection(AnnualCollectionId(kYear));
+  ASSERT_THAT(still, IsOk());
+  EXPECT_EQ(still->state, CollectionState::kOpen);
+  EXPECT_THAT(Log(), Contains(AllOf(HasSubstr("rpc=CloseCollection"),
+                                    HasSubstr("peer=urn:ringfence:operator:olive"),
+                                    HasSubstr("outcome=UNAUTHENTICATED"))));
+  EXPECT_THAT(close(*admin(*oscar)), IsOk());
 }
 
 }  // namespace

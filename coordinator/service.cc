@@ -419,7 +419,9 @@ grpc::Status CoordinatorServiceImpl::ReportState(grpc::ServerContext* context,
   CallGate::Scope scope(&gate_);
   crypto::PartyIdentity peer;
   const std::string fields =
-      absl::StrCat("collection=", LogCollection(request->collection_id(), 0),
+      absl::StrCat("collection=",
+                   ParseCollectionId(request->collection_id()).ok() ? request->collection_id()
+                                                                    : std::string("-"),
                    " state=", v1::NodeState_IsValid(request->state())
                                   ? v1::NodeState_Name(request->state())
                                   : absl::StrCat(request->state()));

@@ -174,12 +174,4 @@ absl::StatusOr<ProtectedGrid> ProtectGrid(const std::vector<int64_t>& exact,
   return out;
 }
 
-absl::StatusOr<ProtectedGrid> ProtectGrid(const std::vector<int64_t>& exact,
-                                          const PrivacyBudget& budget,
-                                          const policy::DisclosureRule& disclosure,
-                                          crypto::RandomSource& rng) {
-  const std::vector<CellPlan> plan(catalogue::GridCells().size(), CellPlan{true, false});
-  return Protect(exact, budget, catalogue::HistogramCount(), disclosure, disclosure, plan, rng);
-}
-
 }  // namespace ringfence::node

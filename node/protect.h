@@ -63,8 +63,7 @@ struct ProtectedGrid {
   int histograms = 0;    // the number of sent histograms rho is split over (H')
   policy::DisclosureRule untainted_rule;
   policy::DisclosureRule tainted_rule;
-  // policy::Policy::digest of the policy the grid was protected under; empty for the
-  // single-rule overload of ProtectGrid below.
+  // policy::Policy::digest of the policy the grid was protected under.
   std::string policy_digest;
   std::vector<ProtectedCell> cells;  // aligned with catalogue::GridCells()
 
@@ -98,20 +97,6 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> NoiseVarianceFor(const policy::Pol
 // firewall again before anything is sent).
 absl::StatusOr<ProtectedGrid> ProtectGrid(const std::vector<int64_t>& exact,
                                           const policy::Policy& policy,
-                                          crypto::RandomSource& rng);
-
-// The mechanism without a policy: every histogram of the catalogue is noised (rho split over
-// catalogue::HistogramCount()) and `disclosure` is applied to every cell (recorded as both
-// rules; no cell is marked tainted). The grid has no policy digest, so BuildSubmitRequest
-// refuses it: nothing protected this way can be sent. For a policy that sends every
-// histogram, with rho_per_round equal to `budget` and both rules equal to `disclosure` (the
-// shipped policies/england-2025.textproto with the default budget and rule), it draws and
-// publishes exactly what the policy overload does, draw for draw (node/protect_test.cc checks
-// this), which is why the statistical audit of the mechanism (tests/dp_pipeline_test.cc) may
-// use it. Errors as above.
-absl::StatusOr<ProtectedGrid> ProtectGrid(const std::vector<int64_t>& exact,
-                                          const PrivacyBudget& budget,
-                                          const policy::DisclosureRule& disclosure,
                                           crypto::RandomSource& rng);
 
 }  // namespace ringfence::node

@@ -144,11 +144,6 @@ TEST(ProtectGridTest, RejectsWrongSizeAndFailsClosed) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cells")));
   crypto::testing::FailingRandomSource failing;
   EXPECT_THAT(ProtectGrid(Grid(100), policy, failing), StatusIs(absl::StatusCode::kInternal));
-  // The single-rule overload fails the same ways.
-  EXPECT_THAT(ProtectGrid({1, 2}, PrivacyBudget{}, policy::kDefaultDisclosureRule, rng),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cells")));
-  EXPECT_THAT(ProtectGrid(Grid(100), PrivacyBudget{}, policy::kDefaultDisclosureRule, failing),
-              StatusIs(absl::StatusCode::kInternal));
 }
 
 // Deterministic bytes for the first `budget` calls, then failure.
@@ -261,28 +256,6 @@ TEST(ProtectGridTest, AppliesEachCellsRuleByTaint) {
   }
   EXPECT_GT(tainted, 0);
   EXPECT_GT(untainted, 0);
-}
-
-TEST(ProtectGridTest, SingleRuleOverloadDrawsExactlyAsTheShippedPolicy) {
-  // tests/dp_pipeline_test.cc audits the single-rule overload; under the shipped policy (every
-  // histogram sent, both rules {10, 5}, rho 1/2) the node's policy path must be the same
-  // mechanism, draw for draw.
-  auto shipped = policy::ParsePolicy(policy::testing::ShippedPolicyText(), "shipped");
-  ASSERT_THAT(shipped, IsOk());
-  for (uint64_t seed : {7u, 8u, 9u}) {
-    crypto::testing::DeterministicRandomSource a(seed), b(seed);
-    auto by_policy = ProtectGrid(Grid(20), *shipped, a);
-    auto by_rule = ProtectGrid(Grid(20), PrivacyBudget{}, policy::kDefaultDisclosureRule, b);
-    ASSERT_THAT(by_policy, IsOk());
-    ASSERT_THAT(by_rule, IsOk());
-    EXPECT_EQ(by_policy->variance_numerator, by_rule->variance_numerator);
-    EXPECT_EQ(by_policy->variance_denominator, by_rule->variance_denominator);
-    ASSERT_EQ(by_policy->cells.size(), by_rule->cells.size());
-    for (size_t i = 0; i < by_rule->cells.size(); ++i) {
-      EXPECT_EQ(by_policy->cells[i].noisy_value, by_rule->cells[i].noisy_value);
-      EXPECT_EQ(by_policy->cells[i].published, by_rule->cells[i].published);
-    }
-  }
 }
 
 TEST(ProtectGridTest, NoiseHasMeanZeroAndTheStatedVariance) {

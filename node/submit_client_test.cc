@@ -137,12 +137,10 @@ TEST(BuildSubmitRequestTest, RefusesAGridProtectedUnderAnotherPolicy) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("protected under")));
   EXPECT_THAT(BuildSubmitRequest(kLa, kYear, shipped, Protect(strict, 40, 7)),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  // A single-rule grid has no policy.
-  crypto::testing::DeterministicRandomSource rng(8);
-  auto single = ProtectGrid(std::vector<int64_t>(catalogue::GridCells().size(), 40),
-                            PrivacyBudget{}, policy::kDefaultDisclosureRule, rng);
-  ASSERT_THAT(single, IsOk());
-  EXPECT_THAT(BuildSubmitRequest(kLa, kYear, shipped, *single),
+  // A grid without a policy digest (not made by ProtectGrid under any policy).
+  ProtectedGrid unsigned_grid = Protect(shipped, 40, 8);
+  unsigned_grid.policy_digest.clear();
+  EXPECT_THAT(BuildSubmitRequest(kLa, kYear, shipped, unsigned_grid),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 

@@ -99,6 +99,8 @@
 #include "gtest/gtest.h"
 #include "node/protect.h"
 #include "policy/disclosure.h"
+#include "policy/policy.h"
+#include "policy/testing/policy_text.h"
 #include "tests/testing/binomial_bounds.h"
 #include "tests/testing/buffered_random_source.h"
 
@@ -122,9 +124,13 @@ struct Release {
   policy::PublishedValue total, male, female, unknown;
 };
 
-// The stated noise variance sigma^2 = H / (2 rho) at the default budget.
+// The stated noise variance sigma^2 = H / (2 rho) under the shipped policy (every histogram
+// sent, rho 1/2 per round).
 std::pair<uint64_t, uint64_t> StatedVariance() {
-  auto v = node::NoiseVarianceFor(node::PrivacyBudget{}, catalogue::HistogramCount());
+  auto shipped = policy::ParsePolicy(policy::testing::ShippedPolicyText(), "shipped policy");
+  EXPECT_TRUE(shipped.ok()) << shipped.status();
+  if (!shipped.ok()) return {1, 1};
+  auto v = node::NoiseVarianceFor(*shipped);
   EXPECT_TRUE(v.ok()) << v.status();
   return v.ok() ? *v : std::make_pair(uint64_t{1}, uint64_t{1});
 }

@@ -100,10 +100,12 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -117,6 +119,9 @@
 #include "gtest/gtest.h"
 #include "node/protect.h"
 #include "policy/disclosure.h"
+#include "policy/firewall.h"
+#include "policy/policy.h"
+#include "policy/testing/policy_text.h"
 #include "tests/testing/binomial_bounds.h"
 #include "tests/testing/buffered_random_source.h"
 
@@ -138,11 +143,26 @@ double StatedEpsilon(double rho, double delta) {
   return rho + 2 * std::sqrt(rho * std::log(1 / delta));
 }
 
-// rho_h = rho / H at the default budget.
+// The shipped policy (policies/england-2025.textproto): every histogram sent, both rules
+// {suppress below 10, round to 5}, rho 1/2 per round. The pipeline under test is the node's
+// production path, ProtectGrid(exact, policy, rng), under this policy.
+const policy::Policy& Shipped() {
+  static const policy::Policy* shipped = [] {
+    auto p = policy::ParsePolicy(policy::testing::ShippedPolicyText(), "shipped policy");
+    if (!p.ok()) {
+      std::cerr << "cannot parse the shipped policy: " << p.status() << "\n";
+      std::abort();
+    }
+    return new policy::Policy(*std::move(p));
+  }();
+  return *shipped;
+}
+
+// rho_h = rho / H under the shipped policy, i.e. 1 / (2 sigma^2).
 double PerHistogramRho() {
-  const node::PrivacyBudget budget;
-  return static_cast<double>(budget.rho_numerator) / static_cast<double>(budget.rho_denominator) /
-         catalogue::HistogramCount();
+  auto v = node::NoiseVarianceFor(Shipped());
+  if (!v.ok()) return 0;  // DefaultVariance() reports the error
+  return static_cast<double>(v->second) / (2.0 * static_cast<double>(v->first));
 }
 
 // ---- Neighbouring inputs ----
@@ -208,12 +228,12 @@ Layout MakeLayout() {
 using Mechanism = std::function<absl::StatusOr<std::vector<policy::PublishedValue>>(
     const std::vector<int64_t>& exact, const std::vector<int>& cells, crypto::RandomSource&)>;
 
-// The production pipeline, whole: node::ProtectGrid at the default budget and rule.
+// The production pipeline, whole: node::ProtectGrid under the shipped policy.
 absl::StatusOr<std::vector<policy::PublishedValue>> ProtectGridRelease(
     const std::vector<int64_t>& exact, const std::vector<int>& cells, crypto::RandomSource& rng) {
   RINGFENCE_ASSIGN_OR_RETURN(
       node::ProtectedGrid grid,
-      node::ProtectGrid(exact, node::PrivacyBudget{}, policy::kDefaultDisclosureRule, rng));
+      node::ProtectGrid(exact, Shipped(), rng));
   std::vector<policy::PublishedValue> out;
   out.reserve(cells.size());
   for (int i : cells) out.push_back(grid.cells[i].published);
@@ -263,7 +283,7 @@ Mechanism ComponentRelease(uint64_t variance_numerator, uint64_t variance_denomi
 }
 
 std::pair<uint64_t, uint64_t> DefaultVariance() {
-  auto v = node::NoiseVarianceFor(node::PrivacyBudget{}, catalogue::HistogramCount());
+  auto v = node::NoiseVarianceFor(Shipped());
   EXPECT_TRUE(v.ok()) << v.status();
   return v.ok() ? *v : std::make_pair(uint64_t{1}, uint64_t{1});
 }
