@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/cli.h"
 #include "base/csv.h"
+#include "catalogue/la_registry.h"
 #include "coordinator/admin_service.h"
 #include "coordinator/rate_limiter.h"
 #include "coordinator/service.h"
@@ -49,7 +50,8 @@ ringfence::base::CommandSpec Spec() {
   return {
       "ringfence-coordinator --listen HOST:PORT --cert FILE --key FILE --ca "
       "FILE --db FILE --policy FILE "
-      "[--port-file FILE] [--crl FILE] [--requests-per-second R] [--request-burst N]",
+      "[--port-file FILE] [--crl FILE] [--requests-per-second R] [--request-burst N] "
+      "[--la-register FILE]",
       "Serves the Ringfence coordinator API over mutual TLS: operators open and close "
       "collections, LA nodes submit protected grids to them, recipients fetch the released "
       "tables of closed collections. Submissions are stored in an SQLite "
@@ -81,6 +83,10 @@ ringfence::base::CommandSpec Spec() {
            false, "5"},
           {"request-burst", "N", "calls one client identity may make at once after being idle",
            false, "20"},
+          {"la-register", "FILE",
+           "LA register replacing the built-in list (columns of data/la_codes.csv; "
+           "docs/coordinator.md)",
+           false, ""},
       }};
 }
 
@@ -117,6 +123,13 @@ int main(int argc, char** argv) {
     return *rc;
   }
   const base::ParsedFlags* flags = &parsed;
+  if (flags->Has("la-register")) {  // before anything uses the LA registry
+    absl::Status installed = ringfence::catalogue::InstallLaRegisterFile(flags->Get("la-register"));
+    if (!installed.ok()) return Fail(1, absl::StrCat("--la-register: ", installed.message()));
+    std::fprintf(stderr, "%s: LA register %s: %zu LAs\n", kProgram,
+                 flags->Get("la-register").c_str(),
+                 ringfence::catalogue::AllLocalAuthorities().size());
+  }
   const std::string listen = flags->Get("listen");
   std::string host;
   int requested_port = 0;

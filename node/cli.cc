@@ -8,7 +8,9 @@
 //   ringfence-node submit   --data DIR --la CODE --year YYYY [--postcodes FILE] --policy FILE
 //                           --ledger FILE --coordinator HOST:PORT --cert FILE --key FILE
 //                           --ca FILE
+//   (preview and submit take [--collection YYYY-WINDOW], e.g. 2025-q3: the window's grid)
 //   ringfence-node budget   --ledger FILE [--policy FILE]
+//   ringfence-node serve    --config FILE.textproto [--once]
 // The policy (docs/policy.md) must pass `ringfence policy check` (policy::LoadPolicyFile
 // refuses one that does not); the protected preview and submit refuse to run without one.
 //
@@ -23,6 +25,7 @@
 // those cells too.
 #include "base/cli.h"
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -41,12 +44,14 @@
 #include "grpcpp/create_channel.h"
 #include "node/budget_report.h"
 #include "node/cli.h"
+#include "node/dates.h"
 #include "node/grid.h"
 #include "node/ledger.h"
 #include "node/loader.h"
 #include "node/preview.h"
 #include "node/protect.h"
 #include "node/round.h"
+#include "node/serve.h"
 #include "node/ssda903_schema.h"
 #include "node/submit_client.h"
 #include "policy/policy.h"
@@ -80,6 +85,12 @@ base::FlagSpec PolicyFlag(bool required) {
           "which classes of bad rows may be quarantined",
           required, ""};
 }
+base::FlagSpec CollectionFlag() {
+  return {"collection", "ID",
+          "the collection: <year>-annual (default), <year>-h1, -h2, -q1 .. -q4; the year must be "
+          "--year. The grid is computed over the collection's window (docs/indicators.md)",
+          false, ""};
+}
 base::FlagSpec LedgerFlag() {
   return {"ledger", "FILE",
           "the node's privacy ledger (SQLite; created if missing): every spend of privacy "
@@ -90,7 +101,7 @@ base::FlagSpec LedgerFlag() {
 const base::CommandSpec& PreviewSpec() {
   static const base::CommandSpec* spec = new base::CommandSpec{
       "ringfence-node preview --data DIR --la CODE --year YYYY [--postcodes FILE] "
-      "(--exact | --policy FILE)",
+      "[--collection ID] (--exact | --policy FILE)",
       "Validates the LA's exports and prints the grid, one line per cell in catalogue order.\n"
       "With --exact: the exact counts of every cell (indicator,breakdown,group,value). They are\n"
       "for the LA's own eyes and are never sent anywhere. Without --exact (--policy required):\n"
@@ -104,6 +115,7 @@ const base::CommandSpec& PreviewSpec() {
        PostcodesFlag(),
        PolicyFlag(false),
        {"exact", "", "print exact counts (local only)", false, ""},
+       CollectionFlag(),
        MaxErrorsFlag()}};
   return *spec;
 }
@@ -111,7 +123,7 @@ const base::CommandSpec& PreviewSpec() {
 const base::CommandSpec& SubmitSpec() {
   static const base::CommandSpec* spec = new base::CommandSpec{
       "ringfence-node submit --data DIR --la CODE --year YYYY [--postcodes FILE] --ledger FILE "
-      "--coordinator HOST:PORT --cert FILE --key FILE --ca FILE --policy FILE",
+      "--coordinator HOST:PORT --cert FILE --key FILE --ca FILE --policy FILE [--collection ID]",
       "Validates the LA's exports, computes the grid, adds discrete Gaussian noise to the cells\n"
       "the policy sends (those some recipient class may receive; the round's budget is split\n"
       "over their histograms), suppresses and rounds the noisy values by the policy's rules\n"
@@ -132,6 +144,7 @@ const base::CommandSpec& SubmitSpec() {
        {"key", "FILE", "its private key", true, ""},
        {"ca", "FILE", "the CA certificate that signed the coordinator's certificate", true, ""},
        MaxErrorsFlag(),
+       CollectionFlag(),
        {"timeout-seconds", "N", "deadline for the submission call", false, "30"}}};
   return *spec;
 }
@@ -160,6 +173,22 @@ const base::CommandSpec& ValidateSpec() {
   return *spec;
 }
 
+const base::CommandSpec& ServeSpec() {
+  static const base::CommandSpec* spec = new base::CommandSpec{
+      "ringfence-node serve --config FILE.textproto [--once]",
+      "Runs the node as a service (docs/node.md, \"Running as a service\"). Reads the config\n"
+      "(ringfence.v1.NodeConfig, strictly), checks the policy and that the certificate is the\n"
+      "config's LA, then polls the coordinator for the open collections that expect this LA\n"
+      "and runs each one's round (as submit does, over the collection's window), reporting its\n"
+      "state. Retries failures to reach the coordinator with exponential backoff and jitter.\n"
+      "SIGTERM or SIGINT stops it cleanly (exit 0). Logs one line per event on stderr; they\n"
+      "never quote the LA's data. With --once: one pass, exit 0 if every listed collection is\n"
+      "submitted, 1 otherwise.",
+      {{"config", "FILE", "the node's config (proto/node_config.proto textproto)", true, ""},
+       {"once", "", "one pass over the open collections, then exit", false, ""}}};
+  return *spec;
+}
+
 void PrintTopHelp() {
   std::cout << "usage: ringfence-node <command> [flags]\n\n"
                "The Ringfence node an LA runs over its own SSDA903 exports. Row-level data never\n"
@@ -168,12 +197,15 @@ void PrintTopHelp() {
                "  validate  check the data and list every problem; compute nothing\n"
                "  preview   validate the data and print the grid (exact or protected)\n"
                "  submit    compute, protect and send the grid to the coordinator\n"
-               "  budget    show the privacy budget spent and left, from the ledger\n\n"
+               "  budget    show the privacy budget spent and left, from the ledger\n"
+               "  serve     run as a service: submit every open collection, polling the "
+               "coordinator\n\n"
                "Run 'ringfence-node <command> --help' for a command's flags.\n";
 }
 
 struct Common {
   std::string data;
+  std::optional<CollectionYear> window;  // --collection; the annual window when unset
   std::string postcodes;
   std::string la;
   int year = 0;
@@ -216,6 +248,25 @@ int ReadCommon(const base::ParsedFlags& flags, Common* out) {
   return ReadPolicy(flags, &out->policy);
 }
 
+// Reads --collection (default "<year>-annual") into c->window. Returns 0, or the exit code
+// after printing why.
+int ReadCollection(const char* command, const base::ParsedFlags& flags, Common* c) {
+  const std::string collection =
+      flags.Has("collection") ? flags.Get("collection") : absl::StrCat(c->year, "-annual");
+  auto window = ParseCollectionId(collection);
+  if (!window.ok()) {
+    std::cerr << command << ": --collection: " << window.status().message() << "\n";
+    return 2;
+  }
+  if (window->year != c->year) {
+    std::cerr << command << ": --collection " << collection << " is a collection of "
+              << window->year << ", not of --year " << c->year << "\n";
+    return 2;
+  }
+  c->window = *window;
+  return 0;
+}
+
 LoadOptions MakeLoadOptions(const Common& c) {
   LoadOptions opts;
   opts.dir = c.data;
@@ -236,7 +287,8 @@ absl::StatusOr<std::vector<int64_t>> ExactGrid(const Common& c) {
   auto data = LoadLaFolder(MakeLoadOptions(c), &report, &quarantine);
   if (!data.ok()) return data.status();
   if (!quarantine.empty()) std::cerr << quarantine.ToString() << "\n";
-  return ComputeExactGrid(*data, c.year);
+  return ComputeExactGrid(*data,
+                          c.window.has_value() ? *c.window : CollectionYear::ForYear(c.year));
 }
 
 // "Header 120 rows (header.csv), Episodes 340 rows (episodes.csv), ..., absent: OC2, ...".
@@ -291,6 +343,7 @@ int RunPreview(const std::vector<std::string>& args) {
   const base::ParsedFlags* flags = &parsed;
   Common c;
   if (int rc = ReadCommon(*flags, &c); rc != 0) return rc;
+  if (int rc = ReadCollection("ringfence-node preview", *flags, &c); rc != 0) return rc;
   if (!flags->Has("exact") && !c.policy.has_value()) {
     // Protected values depend on the policy (budget, disclosure rules, what is sent).
     std::cerr << "ringfence-node preview: protected values need --policy FILE (or use --exact)\n";
@@ -347,6 +400,8 @@ int RunSubmit(const std::vector<std::string>& args, RoundHooks* hooks) {
     std::cerr << "ringfence-node submit: " << timeout.status().message() << "\n";
     return 2;
   }
+  if (int rc = ReadCollection("ringfence-node submit", *flags, &c); rc != 0) return rc;
+  const std::string collection = CollectionId(*c.window);
 
   // Certificates first: a misconfigured node should fail before touching the data.
   auto tls = crypto::LoadTlsMaterial(flags->Get("ca"), flags->Get("cert"), flags->Get("key"));
@@ -369,6 +424,7 @@ int RunSubmit(const std::vector<std::string>& args, RoundHooks* hooks) {
   SubmitRoundOptions options;
   options.la_code = c.la;
   options.year = c.year;
+  options.period = c.window->window;
   options.policy = *c.policy;
   options.ledger_path = flags->Get("ledger");
   options.timeout = absl::Seconds(*timeout);
@@ -391,8 +447,8 @@ int RunSubmit(const std::vector<std::string>& args, RoundHooks* hooks) {
   }
   const YearSpend& y = result->year;
   std::cout << absl::StrFormat(
-      "%s %d: %s %d protected cells%s; receipt %s; privacy budget spent %s of %s zCDP for %d\n",
-      c.la, c.year, result->resent ? "resent the recorded" : "submitted",
+      "%s %s: %s %d protected cells%s; receipt %s; privacy budget spent %s of %s zCDP for %d\n",
+      c.la, collection, result->resent ? "resent the recorded" : "submitted",
       result->request.cells_size(),
       result->response.already_stored() ? " (the coordinator already had them)" : "",
       result->response.receipt(), FormatRho(y.spent), FormatRho(y.budget), c.year);
@@ -422,6 +478,80 @@ int RunBudget(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Set by SIGTERM / SIGINT while `serve` runs.
+StopFlag* g_stop = nullptr;
+
+extern "C" void OnStopSignal(int) {
+  if (g_stop != nullptr) g_stop->Request();
+}
+
+int RunServeCommand(const std::vector<std::string>& args) {
+  base::ParsedFlags parsed;
+  if (auto rc = base::ParseFlagsOrExit("ringfence-node serve", ServeSpec(), args, &parsed)) {
+    return *rc;
+  }
+  auto config = LoadServeConfig(parsed.Get("config"));
+  if (!config.ok()) {
+    std::cerr << "ringfence-node serve: " << config.status().message() << "\n";
+    return config.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  // Before anything else: the policy passes its firewall check (LoadPolicyFile refuses one
+  // that does not) and the certificate is the config's LA.
+  auto loaded_policy = policy::LoadPolicyFile(config->policy_file);
+  if (!loaded_policy.ok()) {
+    std::cerr << "ringfence-node serve: " << config->file
+              << ": policy_file: " << loaded_policy.status().message() << "\n";
+    return 1;
+  }
+  auto tls = crypto::LoadTlsMaterial(config->ca_file, config->cert_file, config->key_file);
+  if (!tls.ok()) {
+    std::cerr << "ringfence-node serve: " << tls.status().message() << "\n";
+    return 1;
+  }
+  auto identity = crypto::IdentityFromCertificate(tls->cert_pem);
+  if (!identity.ok()) {
+    std::cerr << "ringfence-node serve: " << config->cert_file << ": "
+              << identity.status().message() << "\n";
+    return 1;
+  }
+  if (identity->kind != crypto::PartyKind::kLocalAuthority ||
+      identity->la_code != config->la_code) {
+    std::cerr << "ringfence-node serve: " << config->cert_file << " identifies "
+              << crypto::DescribeIdentity(*identity) << ", not LA " << config->la_code
+              << " (la_code in " << config->file << ")\n";
+    return 1;
+  }
+
+  ServeOptions options;
+  options.la_code = config->la_code;
+  options.policy = *loaded_policy;
+  options.ledger_path = config->ledger_file;
+  options.poll_interval = config->poll_interval;
+  options.backoff_initial = config->backoff_initial;
+  options.backoff_max = config->backoff_max;
+  options.rpc_timeout = config->rpc_timeout;
+  options.once = parsed.Has("once");
+
+  static StopFlag stop;
+  g_stop = &stop;
+  struct sigaction action = {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+
+  crypto::OpenSslRandomSource rng;
+  auto channel = grpc::CreateChannel(config->coordinator, crypto::MakeChannelCredentials(*tls));
+  const WindowComputeFn compute = MakeFolderCompute(*config, *loaded_policy);
+  auto result = RunServe(options, std::move(channel), compute, rng, stop);
+  if (!result.ok()) {
+    std::cerr << "ringfence-node serve: " << result.status().message() << "\n";
+    return 1;
+  }
+  if (options.once && !result->stopped) return result->all_submitted ? 0 : 1;
+  return 0;
+}
+
 int Dispatch(int argc, char** argv, RoundHooks* hooks) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
       std::string(argv[1]) == "help") {
@@ -434,6 +564,7 @@ int Dispatch(int argc, char** argv, RoundHooks* hooks) {
   if (command == "preview") return RunPreview(args);
   if (command == "submit") return RunSubmit(args, hooks);
   if (command == "budget") return RunBudget(args);
+  if (command == "serve") return RunServeCommand(args);
   std::cerr << "ringfence-node: unknown command '" << command << "'; see --help\n";
   return 2;
 }

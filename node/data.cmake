@@ -20,6 +20,8 @@ ringfence_cc_library(NAME node_grid SRCS grid.cc HDRS grid.h
        absl::status absl::statusor absl::strings)
 ringfence_cc_test(NAME node_grid_test SRCS grid_test.cc
   DEPS node_grid node_loader node_testing_la_folder base_testing_status_matchers)
+ringfence_cc_test(NAME node_grid_window_test SRCS grid_window_test.cc
+  DEPS node_grid node_dates node_loader node_testing_la_folder base_testing_status_matchers)
 
 ringfence_cc_library(NAME node_preview SRCS preview.cc HDRS preview.h
   DEPS catalogue_catalogue absl::strings)
@@ -31,4 +33,8 @@ if(RINGFENCE_BUILD_TESTS)
   ringfence_cc_library(NAME node_testing_la_folder SRCS testing/la_folder.cc
     HDRS testing/la_folder.h
     DEPS absl::status absl::statusor absl::strings)
+  ringfence_cc_library(NAME node_testing_fake_coordinator SRCS testing/fake_coordinator.cc
+    HDRS testing/fake_coordinator.h
+    DEPS coordinator_testing_test_pki crypto_identity crypto_tls_credentials
+         proto_coordinator_service absl::statusor absl::strings absl::synchronization)
 endif()

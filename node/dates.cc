@@ -1,6 +1,9 @@
 #include "node/dates.h"
 
+#include <algorithm>
+
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -138,6 +141,75 @@ CollectionYear CollectionYear::ForYear(int year) {
   y.start = Date::FromYmd(year - 1, 4, 1).value_or(Date());
   y.reference = Date::FromYmd(year, 3, 31).value_or(Date());
   return y;
+}
+
+namespace {
+
+struct WindowSpec {
+  const char* name;
+  int start_month;  // the window starts on the 1st of this month
+  int end_month;    // and ends on the last day of this one
+};
+// Months 4..12 are in year Y-1, 1..3 in year Y.
+constexpr WindowSpec kWindows[] = {{"annual", 4, 3}, {"h1", 4, 9},   {"h2", 10, 3}, {"q1", 4, 6},
+                                   {"q2", 7, 9},     {"q3", 10, 12}, {"q4", 1, 3}};
+
+int CalendarYear(int collection_year, int month) {
+  return month >= 4 ? collection_year - 1 : collection_year;
+}
+
+}  // namespace
+
+absl::StatusOr<CollectionYear> CollectionYear::ForWindow(int year, absl::string_view window) {
+  if (year < 2 || year > 9999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("collection year ", year, " is outside 2..9999"));
+  }
+  for (const WindowSpec& w : kWindows) {
+    if (window != w.name) continue;
+    CollectionYear y;
+    y.year = year;
+    y.window = w.name;
+    const int sy = CalendarYear(year, w.start_month);
+    const int ey = CalendarYear(year, w.end_month);
+    y.start = Date::FromYmd(sy, w.start_month, 1).value_or(Date());
+    y.reference = Date::FromYmd(ey, w.end_month, DaysInMonth(ey, w.end_month)).value_or(Date());
+    return y;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown collection window \"", window,
+                                                 "\"; expected annual, h1, h2, q1, q2, q3 or q4"));
+}
+
+absl::StatusOr<CollectionYear> ParseCollectionId(absl::string_view id) {
+  const size_t dash = id.find('-');
+  int year = 0;
+  const absl::string_view digits = id.substr(0, dash);
+  if (dash != 4 || !absl::SimpleAtoi(digits, &year) ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "collection id \"", id, "\" is not <YYYY>-<window> (e.g. 2025-annual, 2025-h1, 2025-q3)"));
+  }
+  auto window = CollectionYear::ForWindow(year, id.substr(dash + 1));
+  if (!window.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("collection id \"", id, "\": ", window.status().message()));
+  }
+  return window;
+}
+
+std::string CollectionId(const CollectionYear& window) {
+  return absl::StrCat(window.year, "-", window.window);
+}
+
+std::optional<int> AgeOnBirthdayInWindow(Date dob, const CollectionYear& window) {
+  if (dob.is_blank() || window.start.is_blank() || window.reference.is_blank()) return std::nullopt;
+  for (int y = window.start.year(); y <= window.reference.year(); ++y) {
+    std::optional<Date> birthday = Date::FromYmd(y, dob.month(), dob.day());
+    if (!birthday.has_value()) birthday = Date::FromYmd(y, 3, 1);  // 29/02 in a non-leap year
+    if (!birthday.has_value()) continue;
+    if (*birthday >= window.start && *birthday <= window.reference) return y - dob.year();
+  }
+  return std::nullopt;
 }
 
 }  // namespace ringfence::node

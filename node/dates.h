@@ -90,15 +90,42 @@ absl::StatusOr<Date> ParseDate(absl::string_view text);
 // dates; a blank date on either side gives 0.
 int AgeAt(Date dob, Date on);
 
-// The collection year Y: S = 01/04/(Y-1), R = 31/03/Y.
+// The collection year Y: S = 01/04/(Y-1), R = 31/03/Y; or one of its fixed sub-annual windows
+// (proto/coordinator_service.proto, enum Period), for which S and R are the window's first and
+// last days and every rule "in the year" reads "in the period", "at 31 March" "at the period
+// end" (docs/indicators.md, "Sub-annual windows"):
+//   annual 01/04/(Y-1)..31/03/Y   h1 01/04..30/09/(Y-1)   h2 01/10/(Y-1)..31/03/Y
+//   q1 01/04..30/06/(Y-1)   q2 01/07..30/09/(Y-1)   q3 01/10..31/12/(Y-1)   q4 01/01..31/03/Y
 struct CollectionYear {
   int year = 0;
-  Date start;      // S
-  Date reference;  // R
+  Date start;                     // S
+  Date reference;                 // R
+  std::string window = "annual";  // "annual", "h1", "h2", "q1".."q4"
+
+  bool is_annual() const { return window == "annual"; }
 
   // `year` must be in 2..9999 (the catalogue only uses catalogue::kFirstYear..kLastYear).
   static CollectionYear ForYear(int year);
+  // The window `window` of collection year `year` (2..9999). INVALID_ARGUMENT naming the
+  // window and the known ones if it is none of them.
+  static absl::StatusOr<CollectionYear> ForWindow(int year, absl::string_view window);
 };
+
+// A collection id "<Y>-<window>", e.g. "2025-annual", "2025-q3": the window of year Y.
+// INVALID_ARGUMENT, quoting the id and saying what is expected, for anything else (a year
+// outside 2..9999, an unknown window, extra characters).
+absl::StatusOr<CollectionYear> ParseCollectionId(absl::string_view id);
+
+// "<Y>-<window>".
+std::string CollectionId(const CollectionYear& window);
+
+// Spec "The cohorts" [rule] for care leavers, generalised to a window: the age a child born on
+// `dob` reaches on the birthday that falls in [window.start, window.reference], or nullopt if
+// no birthday falls in the window (the OC3 return is made around the birthday, so the leaver
+// is counted only in the window holding it). A 29/02 birthday falls on 01/03 in a non-leap
+// year (as in AgeAt). An annual window holds exactly one birthday of every child, so there
+// this is the age in the year (node::AgeInYear). nullopt for a blank `dob`.
+std::optional<int> AgeOnBirthdayInWindow(Date dob, const CollectionYear& window);
 
 }  // namespace ringfence::node
 

@@ -153,5 +153,57 @@ TEST(CollectionYearTest, RunsFromFirstAprilToThirtyFirstMarch) {
   EXPECT_EQ(y.reference.ToString(), "31/03/2025");
 }
 
+TEST(CollectionYearTest, WindowsAreTheFixedPeriodsOfTheYear) {
+  struct Case {
+    const char* window;
+    Date start;
+    Date end;
+  } cases[] = {{"annual", D(2024, 4, 1), D(2025, 3, 31)}, {"h1", D(2024, 4, 1), D(2024, 9, 30)},
+               {"h2", D(2024, 10, 1), D(2025, 3, 31)},    {"q1", D(2024, 4, 1), D(2024, 6, 30)},
+               {"q2", D(2024, 7, 1), D(2024, 9, 30)},     {"q3", D(2024, 10, 1), D(2024, 12, 31)},
+               {"q4", D(2025, 1, 1), D(2025, 3, 31)}};
+  for (const Case& c : cases) {
+    absl::StatusOr<CollectionYear> w = CollectionYear::ForWindow(2025, c.window);
+    ASSERT_THAT(w, IsOk()) << c.window;
+    EXPECT_EQ(w->year, 2025);
+    EXPECT_EQ(w->window, c.window);
+    EXPECT_EQ(w->start, c.start) << c.window;
+    EXPECT_EQ(w->reference, c.end) << c.window;
+    EXPECT_EQ(CollectionId(*w), absl::StrCat("2025-", c.window));
+  }
+  EXPECT_THAT(CollectionYear::ForWindow(2025, "q5"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"q5\"")));
+  EXPECT_THAT(CollectionYear::ForWindow(2025, "Q1"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(CollectionYearTest, ParsesCollectionIdsStrictly) {
+  absl::StatusOr<CollectionYear> q3 = ParseCollectionId("2025-q3");
+  ASSERT_THAT(q3, IsOk());
+  EXPECT_EQ(q3->year, 2025);
+  EXPECT_EQ(q3->window, "q3");
+  EXPECT_EQ(q3->start, D(2024, 10, 1));
+  for (const char* bad : {"", "2025", "2025-", "2025-annual ", "+025-q1", "25-q1", "2025_q1",
+                          "2025-q1-x", "abcd-q1", "2025-yearly"}) {
+    EXPECT_THAT(ParseCollectionId(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
+}
+
+TEST(CollectionYearTest, CareLeaverBirthdayInWindow) {
+  absl::StatusOr<CollectionYear> q1 = CollectionYear::ForWindow(2025, "q1");
+  absl::StatusOr<CollectionYear> q4 = CollectionYear::ForWindow(2025, "q4");
+  ASSERT_THAT(q1, IsOk());
+  ASSERT_THAT(q4, IsOk());
+  EXPECT_EQ(AgeOnBirthdayInWindow(D(2007, 5, 5), *q1), 17);
+  EXPECT_EQ(AgeOnBirthdayInWindow(D(2007, 5, 5), *q4), std::nullopt);
+  EXPECT_EQ(AgeOnBirthdayInWindow(D(2007, 1, 1), *q4), 18);   // 01/01/2025
+  EXPECT_EQ(AgeOnBirthdayInWindow(D(2008, 2, 29), *q4), 17);  // 01/03/2025
+  EXPECT_EQ(AgeOnBirthdayInWindow(Date::Blank(), *q4), std::nullopt);
+  // The annual window holds exactly one birthday: the age at 31/03/Y.
+  const CollectionYear annual = CollectionYear::ForYear(2025);
+  for (Date dob = D(2004, 1, 1); dob <= D(2004, 12, 31); dob = Date::FromDays(dob.days() + 1)) {
+    EXPECT_EQ(AgeOnBirthdayInWindow(dob, annual), AgeAt(dob, D(2025, 3, 31))) << dob.ToString();
+  }
+}
+
 }  // namespace
 }  // namespace ringfence::node

@@ -1,6 +1,7 @@
 #include "node/grid.h"
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -61,18 +62,18 @@ absl::Status EpisodePass(const LaData& data, const CollectionYear& y,
       if (f.current == nullptr || ep.decom > f.current->decom) {
         f.current = &ep;
       } else if (ep.decom == f.current->decom) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "Episodes lines ", f.current->line, " and ", ep.line,
-            ": two episodes of one child open at ", r.ToString(),
-            " with the same DECOM; the current episode is ambiguous"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("Episodes lines ", f.current->line, " and ", ep.line,
+                         ": two episodes of one child open at ", r.ToString(),
+                         " with the same DECOM; the current episode is ambiguous"));
       }
     }
     if (ep.rne == ReasonNewEpisode::kS && ep.decom >= s && ep.decom <= r &&
         (f.first_started == nullptr || ep.decom < f.first_started->decom)) {
       f.first_started = &ep;
     }
-    if (ep.rec.has_value() && *ep.rec != ReasonCeased::kX1 && !ep.dec.is_blank() &&
-        ep.dec >= s && ep.dec <= r) {
+    if (ep.rec.has_value() && *ep.rec != ReasonCeased::kX1 && !ep.dec.is_blank() && ep.dec >= s &&
+        ep.dec <= r) {
       const EpisodeRecord* last = f.last_ceased;
       if (last == nullptr || ep.dec > last->dec ||
           (ep.dec == last->dec && ep.decom >= last->decom)) {
@@ -156,8 +157,7 @@ absl::Status BuildContext(Context* ctx) {
   for (const MissingRecord& m : data.missing) {
     RINGFENCE_RETURN_IF_ERROR(CheckChild(data, m.child, "Missing", m.line));
   }
-  ctx->own_utla =
-      data.utlas.Find(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(data.la_code)));
+  ctx->own_utla = data.utlas.Find(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(data.la_code)));
   return absl::OkStatus();
 }
 
@@ -251,7 +251,13 @@ void BuildCohort(Cohort cohort, Context* ctx) {
       break;
     case Cohort::kCareLeavers:
       for (const Oc3Record& o : data.oc3) {
-        const int age = AgeInYear(data.children[o.child].dob, ctx->year.year);
+        // A sub-annual window counts a leaver only in the window holding the birthday.
+        const Date dob = data.children[o.child].dob;
+        const std::optional<int> age_in_window =
+            ctx->year.is_annual() ? std::optional<int>(AgeInYear(dob, ctx->year.year))
+                                  : AgeOnBirthdayInWindow(dob, ctx->year);
+        if (!age_in_window.has_value()) continue;
+        const int age = *age_in_window;
         if (age < 17 || age > 25) continue;  // spec: rows outside 17-25 are ignored
         Member m;
         m.child = o.child;
@@ -459,8 +465,17 @@ int LegalStatusGroup(const Context&, const Member& m) {
 int PlacementGroup(const Context&, const Member& m) {
   if (m.current == nullptr) return -1;
   enum {
-    kFosterKinship, kFosterOther, kAdoption, kWithParents, kChildrensHome, kSecure,
-    kSupported, kResidentialOther, kCustody, kTemporary, kOther,
+    kFosterKinship,
+    kFosterOther,
+    kAdoption,
+    kWithParents,
+    kChildrensHome,
+    kSecure,
+    kSupported,
+    kResidentialOther,
+    kCustody,
+    kTemporary,
+    kOther,
   };
   using P = Placement;
   switch (m.current->place) {
@@ -629,7 +644,8 @@ const std::vector<BreakdownRule>& BreakdownRules() {
        &ImmigrationStatusGroup},
       {"nrpf", {"nrpf", "not_nrpf", "unknown"}, &NrpfGroup},
       {"leaver_age", {"17_to_18", "19_to_21", "22_to_25"}, &LeaverAgeGroup},
-      {"ceased_reason", {"adopted", "sgo", "returned_home", "independent_living", "other"},
+      {"ceased_reason",
+       {"adopted", "sgo", "returned_home", "independent_living", "other"},
        &CeasedReasonGroup},
   };
   return *kRules;
@@ -682,11 +698,22 @@ absl::StatusOr<std::vector<ClaMember>> ClaCohort(const LaData& data, int year) {
 }
 
 absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int year) {
-  if (year != data.year) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the data was loaded and validated for collection year ", data.year, ", not ", year));
+  return ComputeExactGrid(data, CollectionYear::ForYear(year));
+}
+
+absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data,
+                                                      const CollectionYear& window) {
+  if (window.year != data.year) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the data was loaded and validated for "
+                     "collection year ",
+                     data.year, ", not ", window.year));
   }
-  Context ctx{data, CollectionYear::ForYear(year), {}, {}, {}, -1, {}, {}};
+  if (window.start.is_blank() || window.reference.is_blank() || window.reference < window.start) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("collection window ", window.window, " of ", window.year, " has no dates"));
+  }
+  Context ctx{data, window, {}, {}, {}, -1, {}, {}};
   RINGFENCE_RETURN_IF_ERROR(BuildContext(&ctx));
 
   std::vector<int64_t> grid(catalogue::GridCells().size(), 0);
@@ -707,14 +734,12 @@ absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int ye
   for (const catalogue::Indicator& ind : catalogue::Indicators()) {
     const IndicatorRule* rule = FindIndicatorRule(ind.name);
     if (rule == nullptr) {
-      return absl::UnimplementedError(
-          absl::StrCat("no rule for catalogue indicator ", ind.name));
+      return absl::UnimplementedError(absl::StrCat("no rule for catalogue indicator ", ind.name));
     }
     if (rule->cohort != ind.cohort) {
-      return absl::InternalError(absl::StrCat("catalogue indicator ", ind.name, " counts cohort ",
-                                              catalogue::CohortName(ind.cohort),
-                                              ", but its rule is written for ",
-                                              catalogue::CohortName(rule->cohort)));
+      return absl::InternalError(absl::StrCat(
+          "catalogue indicator ", ind.name, " counts cohort ", catalogue::CohortName(ind.cohort),
+          ", but its rule is written for ", catalogue::CohortName(rule->cohort)));
     }
     const std::vector<Member>& members = CohortMembers(ind.cohort, &ctx);
     counted.resize(members.size());
@@ -728,8 +753,7 @@ absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int ye
       }
       if (!SameGroups(*brule, *b)) {
         return absl::InternalError(absl::StrCat("catalogue breakdown ", bname, " has groups ",
-                                                absl::StrJoin(b->groups, ","),
-                                                "; its rule knows ",
+                                                absl::StrJoin(b->groups, ","), "; its rule knows ",
                                                 absl::StrJoin(brule->groups, ",")));
       }
       if (offset + b->groups.size() > grid.size()) {
@@ -758,9 +782,8 @@ absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int ye
         if (!counted[i]) continue;
         const uint8_t g = (*groups)[i];
         if (g == kNoGroup) {
-          return absl::InternalError(absl::StrCat("breakdown ", bname,
-                                                  " is not defined for members of indicator ",
-                                                  ind.name));
+          return absl::InternalError(absl::StrCat(
+              "breakdown ", bname, " is not defined for members of indicator ", ind.name));
         }
         ++cells[g];
       }

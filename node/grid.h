@@ -72,12 +72,24 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "node/dates.h"
 #include "node/la_data.h"
 
 namespace ringfence::node {
 
 // One exact count per cell of catalogue::GridCells(), in that order; zeros included.
 absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data, int year);
+
+// The same for a window of the collection year (CollectionYear::ForWindow): S and R above are
+// the window's first and last days, so "in the year" reads "in the period" and "at R" "at the
+// period end" (CLA and ages at the period end; started, ceased and missing with their date in
+// the window; placements counted over episodes overlapping the window). Care leavers: a leaver
+// counts only in a window that holds the child's birthday, with the age reached on it
+// (AgeOnBirthdayInWindow); in the annual window that is age_in_year above. The annual window
+// gives exactly ComputeExactGrid(data, year). INVALID_ARGUMENT also when window.year is not
+// data.year or the window has no dates.
+absl::StatusOr<std::vector<int64_t>> ComputeExactGrid(const LaData& data,
+                                                      const CollectionYear& window);
 
 // A child of the CLA cohort and its current episode (a pointer into data.episodes).
 struct ClaMember {

@@ -123,7 +123,7 @@ std::string FormatRho(const LedgerRho& rho);
 struct RoundKey {
   std::string la_code;                 // new GSS code of the LA, e.g. "E09000033"
   int year = 0;                        // collection year
-  std::string period = kAnnualPeriod;  // [A-Za-z0-9_-]{1,32}; later quarter / half-year ids
+  std::string period = kAnnualPeriod;  // [A-Za-z0-9_-]{1,32}; annual, h1, h2, q1..q4 (dates.h)
   unsigned catalogue_version = 0;
 };
 

@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "catalogue/catalogue.h"
 #include "grpcpp/create_channel.h"
+#include "node/dates.h"
 #include "node/protect.h"
 #include "node/submit_client.h"
 #include "policy/firewall.h"
@@ -63,6 +64,8 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
   RoundHooks& h = hooks != nullptr ? *hooks : NoHooks();
   const policy::Policy& policy = options.policy;
   RINGFENCE_RETURN_IF_ERROR(CheckPolicy(policy));
+  RINGFENCE_ASSIGN_OR_RETURN(CollectionYear window,
+                             CollectionYear::ForWindow(options.year, options.period));
   RINGFENCE_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(options.ledger_path));
   RoundKey key;
   key.la_code = options.la_code;
@@ -99,6 +102,7 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
     exact.assign(exact.size(), 0);  // the exact counts are not needed past this point
     RINGFENCE_ASSIGN_OR_RETURN(v1::SubmitRequest request,
                                BuildSubmitRequest(key.la_code, key.year, policy, grid));
+    request.set_collection_id(CollectionId(window));
     std::string fresh;
     if (!request.SerializeToString(&fresh)) {
       return absl::InternalError("cannot serialise the protected grid; nothing sent");
@@ -125,6 +129,7 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
         "); nothing sent. Submit it with the policy it was recorded under."));
   }
   CoordinatorClient client(std::move(channel));
+  h.BeforeSend();
   auto response = client.Submit(result.request, options.timeout);
   if (!response.ok()) {
     return absl::Status(

@@ -59,6 +59,9 @@ class RoundHooks {
   virtual void AfterCompute() {}
   // The spend and the protected cells are durable in the ledger; nothing sent yet.
   virtual void AfterLedgerWrite() {}
+  // The recorded cells (new or cached) are about to be sent; every refusal before this point
+  // was the node's own (policy, budget, data, ledger). Used by `serve` to tell them apart.
+  virtual void BeforeSend() {}
   // The coordinator acknowledged; the receipt is not yet in the ledger.
   virtual void AfterSendBeforeReceipt() {}
   // Makes the channel the round sends on (e.g. with an interceptor that stops the process
@@ -70,6 +73,10 @@ class RoundHooks {
 struct SubmitRoundOptions {
   std::string la_code;
   int year = 0;
+  // The window of the collection year ("annual", "h1", "q3"...; dates.h CollectionYear). The
+  // ledger keys the round by (la_code, year, period), so rounds of different windows of one
+  // year are separate spends from the same yearly budget. The request carries the collection
+  // id "<year>-<period>".
   std::string period = kAnnualPeriod;
   // The policy the round runs under: its privacy section (rho_per_round is what this round
   // spends, rho_per_year the LA's limit for the year), disclosure rules and what may be sent.
@@ -90,12 +97,13 @@ struct SubmitRoundResult {
 // Runs the round above. `compute_exact` is called only when the round is not yet recorded and
 // returns one exact value per catalogue::GridCells() cell. `channel` must be a mutual-TLS
 // channel to the coordinator. `hooks` may be null.
-// Errors: FAILED_PRECONDITION if options.policy is missing or fails the firewall check
+// Errors: INVALID_ARGUMENT if options.year and options.period are not a collection window
+// (nothing computed); FAILED_PRECONDITION if options.policy is missing or fails the firewall check
 // (nothing computed, recorded or sent) or if the round is recorded under a different policy
 // (nothing sent, nothing recomputed); those of compute_exact (data errors; nothing recorded or
 // sent); RESOURCE_EXHAUSTED over budget; the ledger's errors (node/ledger.h); INTERNAL if
-// randomness fails (nothing recorded or sent); the coordinator's status when the send fails, with a message saying the
-// round is recorded and will be resent unchanged.
+// randomness fails (nothing recorded or sent); the coordinator's status when the send fails, with a
+// message saying the round is recorded and will be resent unchanged.
 absl::StatusOr<SubmitRoundResult> RunSubmitRound(
     const SubmitRoundOptions& options,
     const std::function<absl::StatusOr<std::vector<int64_t>>()>& compute_exact,

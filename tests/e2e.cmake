@@ -61,9 +61,27 @@ ringfence_cc_test(NAME coordinator_lifecycle_e2e_test SRCS coordinator_lifecycle
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(coordinator_lifecycle_e2e_test ringfence ringfence-coordinator)
 endif()
+# ringfence-coordinator --la-register: a round over a register's LAs, a malformed register.
+ringfence_cc_test(NAME la_register_e2e_test SRCS la_register_e2e_test.cc
+  DEPS tests_testing_subprocess coordinator_testing_test_pki policy_policy
+  policy_testing_policy_text node_protect node_submit_client crypto_identity
+  crypto_testing_deterministic_random_source crypto_tls_credentials catalogue_catalogue base_csv
+  proto_coordinator_service absl::strings absl::time gRPC::grpc++ LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(la_register_e2e_test ringfence ringfence-coordinator)
+endif()
 # Collections through the real binaries: ringfence collection, ringfence-node submit, release.
 ringfence_cc_test(NAME collection_e2e_test SRCS collection_e2e_test.cc
   DEPS tests_testing_subprocess policy_testing_policy_text absl::strings absl::time LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(collection_e2e_test ${RINGFENCE_E2E_BINARIES})
+endif()
+# ringfence-node serve against the real coordinator (collections, state reports, restarts,
+# a coordinator that is down at first).
+ringfence_cc_test(NAME node_serve_e2e_test SRCS node_serve_e2e_test.cc
+  DEPS tests_testing_subprocess node_ledger policy_testing_policy_text crypto_tls_credentials
+       proto_coordinator_service absl::strings absl::time gRPC::grpc++
+  LABELS e2e TIMEOUT 600)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(node_serve_e2e_test ringfence-node ringfence ringfence-coordinator)
 endif()

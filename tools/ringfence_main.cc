@@ -8,11 +8,16 @@
 //   ringfence policy check|explain|digest  check and explain a policy (tools/policy_command.cc)
 //   ringfence audit noninterference ...  test the firewall on an LA's data (tools/audit_command.cc)
 //
+// A global option may come before the command: --la-register FILE replaces the built-in LA list
+// for this run (catalogue/la_registry.h; docs/coordinator.md, "The LA register"), so that e.g.
+// `pki issue` and `collection open` accept the LAs of the register the coordinator runs with.
+//
 // Exit codes: 0 success, 1 failure (message on stderr), 2 usage error.
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "catalogue/la_registry.h"
 #include "tools/audit_command.h"
 #include "tools/commands.h"
 #include "tools/policy_command.h"
@@ -20,7 +25,7 @@
 namespace {
 
 void PrintHelp() {
-  std::cout << "usage: ringfence <command> [flags]\n\n"
+  std::cout << "usage: ringfence [--la-register FILE] <command> [flags]\n\n"
                "commands:\n"
                "  pki       make and inspect test/demo certificates (init, issue, show)\n"
                "  synth     write synthetic SSDA903 exports for real LA codes\n"
@@ -30,7 +35,8 @@ void PrintHelp() {
                "            print its digest (exit 0 pass, 1 refused, 2 usage error)\n"
                "  audit     noninterference: check on an LA's own data that nothing enforcement\n"
                "            or the public receives depends on its sensitive.csv\n\n"
-               "Run 'ringfence <command> --help' for a command's flags.\n";
+               "Run 'ringfence <command> --help' for a command's flags. Before the command,\n"
+               "'--la-register FILE' replaces the built-in LA list (docs/coordinator.md).\n";
 }
 
 }  // namespace
@@ -40,8 +46,21 @@ int main(int argc, char** argv) {
     PrintHelp();
     return 2;
   }
-  const std::string command = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
+  int first = 1;  // the command's index in argv
+  if (std::string(argv[1]) == "--la-register") {
+    if (argc < 4) {
+      PrintHelp();
+      return 2;
+    }
+    absl::Status installed = ringfence::catalogue::InstallLaRegisterFile(argv[2]);
+    if (!installed.ok()) {
+      std::cerr << "ringfence: --la-register: " << installed.message() << "\n";
+      return 1;
+    }
+    first = 3;
+  }
+  const std::string command = argv[first];
+  std::vector<std::string> args(argv + first + 1, argv + argc);
   if (command == "--help" || command == "-h" || command == "help") {
     PrintHelp();
     return 0;
