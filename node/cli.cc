@@ -190,7 +190,7 @@ const base::CommandSpec& ServeSpec() {
 }
 
 void PrintTopHelp() {
-  std::cout << "usage: ringfence-node <command> [flags]\n\n"
+  std::cout << "usage: ringfence-node [--la-register FILE] <command> [flags]\n\n"
                "The Ringfence node an LA runs over its own SSDA903 exports. Row-level data never\n"
                "leaves it; only protected aggregates are sent.\n\n"
                "commands:\n"
@@ -200,7 +200,9 @@ void PrintTopHelp() {
                "  budget    show the privacy budget spent and left, from the ledger\n"
                "  serve     run as a service: submit every open collection, polling the "
                "coordinator\n\n"
-               "Run 'ringfence-node <command> --help' for a command's flags.\n";
+               "Run 'ringfence-node <command> --help' for a command's flags.\n"
+               "'--la-register FILE' replaces the built-in LA list for this run, as the\n"
+               "coordinator's --la-register (docs/coordinator.md, \"The LA register\").\n";
 }
 
 struct Common {
@@ -571,8 +573,22 @@ int Dispatch(int argc, char** argv, RoundHooks* hooks) {
     PrintTopHelp();
     return argc < 2 ? 2 : 0;
   }
-  const std::string command = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
+  int first = 1;  // the command's index in argv
+  if (std::string(argv[1]) == "--la-register") {
+    // Before anything looks an LA up: the registry can be replaced only before its first use.
+    if (argc < 4) {
+      PrintTopHelp();
+      return 2;
+    }
+    const absl::Status installed = catalogue::InstallLaRegisterFile(argv[2]);
+    if (!installed.ok()) {
+      std::cerr << "ringfence-node: --la-register: " << installed.message() << "\n";
+      return 1;
+    }
+    first = 3;
+  }
+  const std::string command = argv[first];
+  std::vector<std::string> args(argv + first + 1, argv + argc);
   if (command == "validate") return RunValidate(args);
   if (command == "preview") return RunPreview(args);
   if (command == "submit") return RunSubmit(args, hooks);
