@@ -51,7 +51,7 @@ ringfence::base::CommandSpec Spec() {
       "ringfence-coordinator --listen HOST:PORT --cert FILE --key FILE --ca "
       "FILE --db FILE --policy FILE "
       "[--port-file FILE] [--crl FILE] [--requests-per-second R] [--request-burst N] "
-      "[--la-register FILE]",
+      "[--la-register FILE] [--max-db-pages N]",
       "Serves the Ringfence coordinator API over mutual TLS: operators open and close "
       "collections, LA nodes submit protected grids to them, recipients fetch the released "
       "tables of closed collections. Submissions are stored in an SQLite "
@@ -86,6 +86,11 @@ ringfence::base::CommandSpec Spec() {
           {"la-register", "FILE",
            "LA register replacing the built-in list (columns of data/la_codes.csv; "
            "docs/coordinator.md)",
+           false, ""},
+          {"max-db-pages", "N",
+           "cap the database at N pages (SQLite max_page_count; 4 KiB pages by default): a "
+           "bound on its size, reached as a full disk is (submissions refused UNAVAILABLE, "
+           "nothing stored, the service stays up); default: no cap",
            false, ""},
       }};
 }
@@ -200,8 +205,14 @@ int main(int argc, char** argv) {
     crl = *std::move(loaded);
   }
 
+  coordinator::StoreOptions store_options;
+  if (flags->Has("max-db-pages")) {
+    absl::StatusOr<int64_t> pages = flags->GetInt("max-db-pages", 1, int64_t{1} << 40);
+    if (!pages.ok()) return Fail(2, std::string(pages.status().message()));
+    store_options.max_page_count = *pages;
+  }
   absl::StatusOr<std::unique_ptr<coordinator::SubmissionStore>> store =
-      coordinator::SubmissionStore::Open(db_path);
+      coordinator::SubmissionStore::Open(db_path, store_options);
   if (!store.ok()) return Fail(1, std::string(store.status().message()));
 
   const std::string policy_line = absl::StrCat("policy ", policy->name, " from ", policy->file,

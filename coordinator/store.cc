@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -93,8 +94,17 @@ absl::StatusCode CodeFor(int rc) {
 
 absl::Status SqliteError(const std::string& path, sqlite3* db, int rc, absl::string_view what) {
   const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return absl::Status(CodeFor(rc),
-                      absl::StrCat("coordinator database ", path, ": ", what, ": ", detail));
+  // For files the operator must make writable, the OS reason and what to do.
+  std::string advice;
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_PERM) {
+    const int sys = db != nullptr ? sqlite3_system_errno(db) : 0;
+    advice = absl::StrCat(sys != 0 ? absl::StrCat(" (", std::strerror(sys), ")") : "",
+                          "; the coordinator must be able to write ", path, " and create ", path,
+                          "-wal and ", path, "-shm in its folder");
+  }
+  return absl::Status(
+      CodeFor(rc), absl::StrCat("coordinator database ", path, ": ", what, ": ", detail, advice));
 }
 
 void BindText(sqlite3_stmt* stmt, int index, absl::string_view text) {
@@ -136,6 +146,16 @@ absl::StatusOr<std::unique_ptr<SubmissionStore>> SubmissionStore::Open(
     absl::Status status = SqliteError(path, db, rc, "cannot open");
     sqlite3_close_v2(db);  // a handle is returned even on failure
     return status;
+  }
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    // SQLite opens a file it may not write read-only, without an error; refuse now rather
+    // than at the first submission.
+    sqlite3_close_v2(db);
+    return absl::UnavailableError(absl::StrCat(
+        "coordinator database ", path,
+        ": not writable by this process (opened read-only); make the file and its folder "
+        "writable by the coordinator's account (SQLite also writes ",
+        path, "-wal and ", path, "-shm beside it)"));
   }
   std::unique_ptr<SubmissionStore> store(new SubmissionStore(path, db));
   RINGFENCE_RETURN_IF_ERROR(store->Initialize(options));

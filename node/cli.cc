@@ -190,7 +190,7 @@ const base::CommandSpec& ServeSpec() {
 }
 
 void PrintTopHelp() {
-  std::cout << "usage: ringfence-node <command> [flags]\n\n"
+  std::cout << "usage: ringfence-node [--la-register FILE] <command> [flags]\n\n"
                "The Ringfence node an LA runs over its own SSDA903 exports. Row-level data never\n"
                "leaves it; only protected aggregates are sent.\n\n"
                "commands:\n"
@@ -200,7 +200,9 @@ void PrintTopHelp() {
                "  budget    show the privacy budget spent and left, from the ledger\n"
                "  serve     run as a service: submit every open collection, polling the "
                "coordinator\n\n"
-               "Run 'ringfence-node <command> --help' for a command's flags.\n";
+               "Run 'ringfence-node <command> --help' for a command's flags.\n"
+               "'--la-register FILE' replaces the built-in LA list for this run, as the\n"
+               "coordinator's --la-register (docs/coordinator.md, \"The LA register\").\n";
 }
 
 struct Common {
@@ -541,7 +543,20 @@ int RunServeCommand(const std::vector<std::string>& args) {
   sigaction(SIGINT, &action, nullptr);
 
   crypto::OpenSslRandomSource rng;
-  auto channel = grpc::CreateChannel(config->coordinator, crypto::MakeChannelCredentials(*tls));
+  // gRPC's own reconnection backoff (up to 120 s by default) and its 30 s minimum between
+  // name resolutions would otherwise delay the first call after the coordinator comes back
+  // well past the node's retry schedule (tests/node_serve_e2e_test.cc measured ~20 s). (Not
+  // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: it is also the connection attempt's deadline, and a
+  // short one cuts TLS handshakes off.)
+  grpc::ChannelArguments channel_args;
+  channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                      static_cast<int>(absl::ToInt64Milliseconds(config->backoff_initial)));
+  channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                      static_cast<int>(absl::ToInt64Milliseconds(config->backoff_max)));
+  channel_args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS,
+                      static_cast<int>(absl::ToInt64Milliseconds(config->backoff_initial)));
+  auto channel = grpc::CreateCustomChannel(config->coordinator,
+                                           crypto::MakeChannelCredentials(*tls), channel_args);
   const WindowComputeFn compute = MakeFolderCompute(*config, *loaded_policy);
   auto result = RunServe(options, std::move(channel), compute, rng, stop);
   if (!result.ok()) {
@@ -558,8 +573,22 @@ int Dispatch(int argc, char** argv, RoundHooks* hooks) {
     PrintTopHelp();
     return argc < 2 ? 2 : 0;
   }
-  const std::string command = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
+  int first = 1;  // the command's index in argv
+  if (std::string(argv[1]) == "--la-register") {
+    // Before anything looks an LA up: the registry can be replaced only before its first use.
+    if (argc < 4) {
+      PrintTopHelp();
+      return 2;
+    }
+    const absl::Status installed = catalogue::InstallLaRegisterFile(argv[2]);
+    if (!installed.ok()) {
+      std::cerr << "ringfence-node: --la-register: " << installed.message() << "\n";
+      return 1;
+    }
+    first = 3;
+  }
+  const std::string command = argv[first];
+  std::vector<std::string> args(argv + first + 1, argv + argc);
   if (command == "validate") return RunValidate(args);
   if (command == "preview") return RunPreview(args);
   if (command == "submit") return RunSubmit(args, hooks);

@@ -81,9 +81,41 @@ absl::StatusCode CodeFor(int rc) {
 
 std::string Where(const std::string& path) { return absl::StrCat("privacy ledger ", path); }
 
+// For a failure an operator must clear (no space, no permission): the operating system's
+// reason and what to do; "" otherwise.
+std::string StorageAdvice(const std::string& path, sqlite3* db, int rc) {
+  const int primary = rc & 0xff;
+  if (primary != SQLITE_FULL && primary != SQLITE_IOERR && primary != SQLITE_READONLY &&
+      primary != SQLITE_CANTOPEN && primary != SQLITE_PERM) {
+    return "";
+  }
+  const int sys = db != nullptr ? sqlite3_system_errno(db) : 0;
+  const std::string os = sys != 0 ? absl::StrCat(" (", std::strerror(sys), ")") : "";
+  if (primary == SQLITE_FULL || sys == ENOSPC || sys == EFBIG || sys == EDQUOT) {
+    return absl::StrCat(os,
+                        "; the disk holding the ledger is full or a file size limit was "
+                        "reached: make room and run again");
+  }
+  if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_TRUNCATE || rc == SQLITE_IOERR_SHMSIZE) {
+    // SQLite does not always keep the OS error of a failed write.
+    return absl::StrCat(os,
+                        "; a write failed: the disk holding the ledger may be full or a "
+                        "file size limit reached, or the disk is failing: make room (or "
+                        "check the disk) and run again");
+  }
+  if (primary != SQLITE_IOERR || sys == EACCES || sys == EPERM || sys == EROFS) {
+    return absl::StrCat(os, "; the node must be able to write ", path, " and create ", path,
+                        "-wal and ", path,
+                        "-shm in its folder: make them writable by the "
+                        "node's account and run again");
+  }
+  return os;
+}
+
 absl::Status SqliteError(const std::string& path, sqlite3* db, int rc, absl::string_view what) {
   const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return absl::Status(CodeFor(rc), absl::StrCat(Where(path), ": ", what, ": ", detail));
+  return absl::Status(CodeFor(rc), absl::StrCat(Where(path), ": ", what, ": ", detail,
+                                                StorageAdvice(path, db, rc)));
 }
 
 absl::Status DataLoss(const std::string& path, absl::string_view what) {
@@ -364,6 +396,18 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path,
     absl::Status status = SqliteError(path, db, rc, "cannot open");
     sqlite3_close_v2(db);  // a handle is returned even on failure
     return status;
+  }
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    // SQLite opens a file it may not write read-only, without an error; refuse now rather
+    // than at the first write (a recorded round would otherwise be sent and its receipt lost).
+    sqlite3_close_v2(db);
+    return absl::UnavailableError(
+        absl::StrCat(Where(path),
+                     ": not writable by this process (opened read-only); the node must be able "
+                     "to write ",
+                     path, " and create ", path, "-wal and ", path,
+                     "-shm in its folder: make "
+                     "them writable by the node's account and run again"));
   }
   std::unique_ptr<Ledger> ledger(new Ledger(path, db, /*read_only=*/false, options));
   RINGFENCE_RETURN_IF_ERROR(ledger->Initialize());

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "catalogue/catalogue.h"
@@ -66,7 +67,12 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
   RINGFENCE_RETURN_IF_ERROR(CheckPolicy(policy));
   RINGFENCE_ASSIGN_OR_RETURN(CollectionYear window,
                              CollectionYear::ForWindow(options.year, options.period));
-  RINGFENCE_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(options.ledger_path));
+  absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(options.ledger_path);
+  if (!opened.ok()) {
+    return absl::Status(opened.status().code(),
+                        absl::StrCat(opened.status().message(), "; nothing computed or sent"));
+  }
+  std::unique_ptr<Ledger> ledger = *std::move(opened);
   RoundKey key;
   key.la_code = options.la_code;
   key.year = options.year;
@@ -107,7 +113,14 @@ absl::StatusOr<SubmitRoundResult> RunSubmitRound(
     if (!request.SerializeToString(&fresh)) {
       return absl::InternalError("cannot serialise the protected grid; nothing sent");
     }
-    RINGFENCE_ASSIGN_OR_RETURN(CachedRound recorded, ledger->RecordSpend(key, rho, budget, fresh));
+    absl::StatusOr<CachedRound> spent = ledger->RecordSpend(key, rho, budget, fresh);
+    if (!spent.ok()) {
+      // Nothing may leave the node unless its spend is durable (node/ledger.h).
+      if (absl::StrContains(spent.status().message(), "nothing sent")) return spent.status();
+      return absl::Status(spent.status().code(),
+                          absl::StrCat(spent.status().message(), "; nothing sent"));
+    }
+    CachedRound recorded = *std::move(spent);
     // Another process may have recorded the round first; its cells are the ones to send.
     result.resent = !recorded.newly_recorded;
     payload = std::move(recorded.payload);

@@ -452,6 +452,14 @@ absl::StatusOr<ServeConfig> ParseServeConfig(absl::string_view text, absl::strin
     }
     c.max_errors = static_cast<int>(proto.max_errors());
   }
+  const std::pair<const char*, uint32_t> bounded[] = {
+      {"poll_interval_seconds", proto.poll_interval_seconds()},
+      {"backoff_initial_seconds", proto.backoff_initial_seconds()},
+      {"backoff_max_seconds", proto.backoff_max_seconds()},
+      {"rpc_timeout_seconds", proto.rpc_timeout_seconds()}};
+  for (const auto& [name, value] : bounded) {
+    if (value > 86400) return FieldError(file, name, "must be at most 86400 (a day)");
+  }
   if (c.backoff_initial > c.backoff_max) {
     return FieldError(file, "backoff_initial_seconds",
                       absl::StrCat("(", absl::ToInt64Seconds(c.backoff_initial),

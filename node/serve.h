@@ -81,7 +81,7 @@ struct ServeConfig {
 // INVALID_ARGUMENT naming file:line:column for a syntax error or an unknown field, and
 // naming the file and field for a missing required field (la_code, coordinator, ca_file,
 // cert_file, key_file, data_dir, policy_file, ledger_file), an LA code that is not a known
-// LA, or backoff_initial_seconds > backoff_max_seconds.
+// LA, a duration over 86400 seconds, or backoff_initial_seconds > backoff_max_seconds.
 absl::StatusOr<ServeConfig> ParseServeConfig(absl::string_view text, absl::string_view file);
 
 // Reads and parses `path`. NOT_FOUND / PERMISSION_DENIED naming the file if it cannot be read.

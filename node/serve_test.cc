@@ -373,6 +373,9 @@ TEST(ServeConfigTest, MissingFieldsBadLaAndBackoffRangeAreRefused) {
                                             "backoff_max_seconds: 10\n"),
                                "n.textproto"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("backoff_initial_seconds")));
+  EXPECT_THAT(
+      ParseServeConfig(absl::StrCat(kConfig, "poll_interval_seconds: 4000000000\n"), "n.textproto"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("poll_interval_seconds")));
 }
 
 }  // namespace

@@ -76,6 +76,38 @@ ringfence_cc_test(NAME collection_e2e_test SRCS collection_e2e_test.cc
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(collection_e2e_test ${RINGFENCE_E2E_BINARIES})
 endif()
+# The node's ledger on a full disk, a read-only file and a read-only folder.
+ringfence_cc_test(NAME node_storage_e2e_test SRCS node_storage_e2e_test.cc
+  DEPS tests_testing_subprocess tests_testing_collections node_ledger policy_testing_policy_text
+  SQLite::SQLite3 absl::strings LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(node_storage_e2e_test ringfence ringfence-node ringfence-coordinator)
+endif()
+# Replacing and revoking an LA's certificate, renewing the coordinator's.
+ringfence_cc_test(NAME cert_rotation_e2e_test SRCS cert_rotation_e2e_test.cc
+  DEPS tests_testing_subprocess tests_testing_collections node_ledger policy_testing_policy_text
+  absl::strings absl::time LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(cert_rotation_e2e_test ringfence ringfence-node ringfence-coordinator)
+endif()
+# SIGKILL of the coordinator during a round of many LAs; clients that die and resend.
+ringfence_cc_test(NAME coordinator_crash_e2e_test SRCS coordinator_crash_e2e_test.cc
+  DEPS tests_testing_subprocess tests_testing_collections policy_policy
+  policy_testing_policy_text node_protect node_submit_client catalogue_catalogue
+  catalogue_la_registry crypto_hash crypto_testing_deterministic_random_source SQLite::SQLite3
+  absl::strings gRPC::grpc++ LABELS e2e TIMEOUT 120)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(coordinator_crash_e2e_test ringfence ringfence-coordinator)
+endif()
+# The coordinator's database full (--max-db-pages), read-only, or in a read-only folder.
+ringfence_cc_test(NAME coordinator_storage_e2e_test SRCS coordinator_storage_e2e_test.cc
+  DEPS tests_testing_subprocess tests_testing_collections policy_policy
+  policy_testing_policy_text node_protect node_submit_client catalogue_catalogue crypto_hash
+  crypto_testing_deterministic_random_source SQLite::SQLite3 absl::strings gRPC::grpc++
+  LABELS e2e)
+if(RINGFENCE_BUILD_TESTS)
+  add_dependencies(coordinator_storage_e2e_test ringfence ringfence-coordinator)
+endif()
 # ringfence-node serve against the real coordinator (collections, state reports, restarts,
 # a coordinator that is down at first).
 ringfence_cc_test(NAME node_serve_e2e_test SRCS node_serve_e2e_test.cc

@@ -32,6 +32,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kYear = 2025;
 constexpr char kSynthetic[] = "E59000001";    // on the register only
@@ -193,6 +194,38 @@ TEST_F(LaRegisterE2eTest, TheToolTakesTheRegisterBeforeTheCommand) {
                            "pki", "init", "--out", dir_ + "/pki-c", "--la", kSynthetic});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("ringfence: --la-register: "));
+}
+
+TEST_F(LaRegisterE2eTest, TheNodeTakesTheRegisterBeforeTheCommand) {
+  const std::string reg = dir_ + "/register.csv";
+  ASSERT_TRUE(base::WriteFileAtomically(reg, absl::StrCat(kRegisterHeader, kSynthetic,
+                                                          ",901,Synthetic LA,E12000007,London\n"))
+                  .ok());
+  const std::string node = testing::BinaryPath("ringfence-node");
+  const std::string empty = dir_ + "/no-data";
+  ASSERT_EQ(mkdir(empty.c_str(), 0700), 0);
+  // Without the register the synthetic LA is refused as unknown before any data is read.
+  testing::RunResult without = testing::RunCommand(
+      {node, "validate", "--data", empty, "--la", kSynthetic, "--year", "2025"});
+  EXPECT_EQ(without.exit_code, 2);
+  EXPECT_THAT(without.err, HasSubstr("is not a known LA code"));
+  // With it, the LA is known: the run gets as far as the (empty) data folder.
+  testing::RunResult with = testing::RunCommand(
+      {node, "--la-register", reg, "validate", "--data", empty, "--la", kSynthetic, "--year",
+       "2025"});
+  EXPECT_THAT(with.err, Not(HasSubstr("is not a known LA code")));
+  EXPECT_THAT(with.err, HasSubstr(empty));
+  // A malformed register stops the node naming the file, line and field.
+  const std::string bad = dir_ + "/bad.csv";
+  ASSERT_TRUE(base::WriteFileAtomically(
+                  bad, absl::StrCat(kRegisterHeader, "E59000001,901,Synthetic LA,,London\n"))
+                  .ok());
+  testing::RunResult broken = testing::RunCommand(
+      {node, "--la-register", bad, "validate", "--data", empty, "--la", kSynthetic, "--year",
+       "2025"});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_THAT(broken.err, HasSubstr("ringfence-node: --la-register: "));
+  EXPECT_THAT(broken.err, HasSubstr(bad + ":2"));
 }
 
 }  // namespace

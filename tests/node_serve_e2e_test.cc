@@ -42,6 +42,8 @@ using testing::RunCommand;
 using testing::RunResult;
 
 const std::vector<std::string> kLas = {"E09000033", "E08000025", "E06000047"};
+// An LA outside the 2025 collection, for the node started before its collection opens.
+const char kEarlyLa[] = "E06000001";
 
 class NodeServeE2eTest : public ::testing::Test {
  protected:
@@ -51,13 +53,15 @@ class NodeServeE2eTest : public ::testing::Test {
     // The data of 2025 and 2026 (the same synthetic LAs, each year its own folder), so that
     // data_dir's "{year}" is exercised.
     for (int year : {2025, 2026}) {
-      RunResult r = RunCommand({BinaryPath("ringfence"), "synth", "--la", absl::StrJoin(kLas, ","),
-                                "--year", absl::StrCat(year), "--seed", "5", "--scale", "0.2",
-                                "--out", absl::StrCat(d, "/data/", year)});
+      RunResult r = RunCommand({BinaryPath("ringfence"), "synth", "--la",
+                                absl::StrCat(absl::StrJoin(kLas, ","), ",", kEarlyLa), "--year",
+                                absl::StrCat(year), "--seed", "5", "--scale", "0.2", "--out",
+                                absl::StrCat(d, "/data/", year)});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
-    RunResult r = RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/pki", "--la",
-                              absl::StrJoin(kLas, ","), "--operators", "ops1"});
+    RunResult r =
+        RunCommand({BinaryPath("ringfence"), "pki", "init", "--out", d + "/pki", "--la",
+                    absl::StrCat(absl::StrJoin(kLas, ","), ",", kEarlyLa), "--operators", "ops1"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     testing::RunningCoordinator c =
         testing::StartCoordinator(d, policy::testing::ShippedPolicyPath());
@@ -231,14 +235,16 @@ TEST_F(NodeServeE2eTest, ThreeNodesSubmitAndRestartedNodesDoNotSpendAgain) {
 }
 
 TEST_F(NodeServeE2eTest, NodeStartedBeforeTheCollectionOpensPicksItUpAtItsNextPoll) {
-  const std::string la = kLas[1];
+  const std::string la = kEarlyLa;  // expected by no open collection yet
   const std::string log = *dir_ + "/early-" + la + ".log";
   auto node = Serve(Config(la, *address_, "early-" + la), log);
-  ASSERT_TRUE(WaitForLog(log, "event=idle", 30)) << ReadFileOrEmpty(log);
+  ASSERT_TRUE(WaitForLog(log, "event=idle listed=0", 30)) << ReadFileOrEmpty(log);
   ASSERT_TRUE(Open(*address_, 2026, {la}));
   ASSERT_TRUE(WaitSubmitted(*address_, "2026-annual", 1, 60)) << ReadFileOrEmpty(log);
   EXPECT_EQ(node->Stop(), 0);
-  EXPECT_THAT(ReadFileOrEmpty(log), HasSubstr("event=submitted collection=2026-annual"));
+  const std::string text = ReadFileOrEmpty(log);
+  EXPECT_THAT(text, HasSubstr("event=submitted collection=2026-annual"));
+  EXPECT_THAT(text, Not(HasSubstr("round_failed")));
 }
 
 TEST_F(NodeServeE2eTest, NodeKeepsRetryingWhileTheCoordinatorIsDownAndSubmitsOnceItIsUp) {

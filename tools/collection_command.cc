@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/cli.h"
 #include "base/csv.h"
@@ -455,15 +455,20 @@ int RunStatus(const std::vector<std::string>& args) {
   if (auto rc = Connect("status", flags, &client)) return *rc;
   ringfence::v1::GetCollectionStatusRequest request;
   request.set_collection_id(*id);
+  // The deadline from the last status fetched; -1 before the first.
+  int64_t known_deadline = -1;
   while (true) {
     grpc::ClientContext context;
     SetDeadline(client, &context);
     CollectionStatus status;
     const grpc::Status rpc = client.admin->GetCollectionStatus(&context, request, &status);
     if (!rpc.ok()) {
-      // While waiting, a coordinator that is briefly unreachable is waited for too.
-      if (wait && (rpc.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                   rpc.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+      // While waiting, a coordinator that answered once and is briefly unreachable is waited
+      // for too, up to the deadline it gave (by this machine's clock). A first call that fails
+      // is an error: most likely a wrong address or certificate.
+      if (wait && known_deadline >= 0 && absl::ToUnixSeconds(absl::Now()) < known_deadline &&
+          (rpc.error_code() == grpc::StatusCode::UNAVAILABLE ||
+           rpc.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
         std::printf("%s  %s; retrying in %llds\n",
                     UtcSecond(absl::ToUnixSeconds(absl::Now())).c_str(),
                     RpcFailure("status", client, rpc).c_str(), static_cast<long long>(*poll));
@@ -479,6 +484,7 @@ int RunStatus(const std::vector<std::string>& args) {
     }
     const int64_t now = status.now_unix_seconds() > 0 ? status.now_unix_seconds()
                                                       : absl::ToUnixSeconds(absl::Now());
+    known_deadline = status.collection().deadline_unix_seconds();
     std::printf("%s  %s\n", UtcSecond(now).c_str(), CollectionSummaryLine(status).c_str());
     std::fflush(stdout);
     if (AllSubmitted(status)) {

@@ -61,6 +61,11 @@ class FakeAdmin final : public v1::CollectionAdmin::Service {
     absl::MutexLock lock(&mu_);
     Record(*context);
     status_ids.push_back(request->collection_id());
+    if (!status_failures.empty()) {
+      grpc::Status failure = status_failures.front();
+      status_failures.pop_front();
+      if (!failure.ok()) return failure;
+    }
     if (statuses.empty()) return grpc::Status(grpc::StatusCode::INTERNAL, "script ran out");
     *response = statuses.front();
     if (statuses.size() > 1) statuses.pop_front();
@@ -76,6 +81,9 @@ class FakeAdmin final : public v1::CollectionAdmin::Service {
   grpc::Status answer = grpc::Status::OK;
   v1::Collection collection;
   std::deque<v1::CollectionStatus> statuses;
+  // Per GetCollectionStatus call, in order: a failure to answer instead of the next status
+  // (OK: answer normally).
+  std::deque<grpc::Status> status_failures;
   std::vector<v1::OpenCollectionRequest> open_requests;
   std::vector<std::string> closed_ids, status_ids, peers;
 };
@@ -268,6 +276,31 @@ TEST_F(CollectionCommandRpcTest, StatusWaitExitsOneOnceTheDeadlineHasPassedWithA
   EXPECT_EQ(r.rc, 1);
   EXPECT_THAT(r.err, HasSubstr("2025-annual is closed and not every expected LA has submitted"));
   EXPECT_THAT(r.out, HasSubstr("(closed)"));
+}
+
+TEST_F(CollectionCommandRpcTest, StatusWaitRidesOutAnUnavailableCoordinatorButNotAtFirst) {
+  // The deadline is ahead of this machine's clock: the retry is allowed.
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  v1::CollectionStatus one = StatusWith(1, now), two = StatusWith(2, now + 2);
+  one.mutable_collection()->set_deadline_unix_seconds(now + 3600);
+  two.mutable_collection()->set_deadline_unix_seconds(now + 3600);
+  admin_.statuses = {one, two};
+  admin_.status_failures = {grpc::Status::OK,
+                            grpc::Status(grpc::StatusCode::UNAVAILABLE, "restarting")};
+  Run r = RunIt(Args("status", {"--collection", "2025-annual", "--wait", "--poll-seconds", "1"}));
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(admin_.status_ids.size(), 3u);
+  EXPECT_THAT(r.out, HasSubstr("UNAVAILABLE: restarting"));
+  EXPECT_THAT(r.out, HasSubstr("retrying in 1s"));
+
+  // Unavailable at the first call: an error at once (a wrong address, most likely).
+  admin_.status_ids.clear();
+  admin_.statuses = {two};
+  admin_.status_failures = {grpc::Status(grpc::StatusCode::UNAVAILABLE, "restarting")};
+  r = RunIt(Args("status", {"--collection", "2025-annual", "--wait", "--poll-seconds", "1"}));
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(admin_.status_ids.size(), 1u);
+  EXPECT_THAT(r.err, HasSubstr("status of 2025-annual at 127.0.0.1:"));
 }
 
 TEST_F(CollectionCommandRpcTest, ListPrintsEveryCollection) {

@@ -338,15 +338,24 @@ int RunInit(const std::vector<std::string>& args) {
 base::CommandSpec IssueSpec() {
   return base::CommandSpec{
       "ringfence pki issue --ca-dir DIR --out-prefix PATH (--la CODE | --recipient "
-      "CLASS:NAME | --operator NAME) [--days N | --expired | --not-yet-valid] [--force]",
-      "Issues one more client certificate from the CA in DIR (ca.pem, ca.key) and writes "
-      "PATH.pem and PATH.key (mode 0600). --expired and --not-yet-valid make certificates "
+      "CLASS:NAME | --operator NAME | --coordinator [--coordinator-dns NAME,...] "
+      "[--coordinator-ip IP,...]) [--days N | --expired | --not-yet-valid] [--force]",
+      "Issues one more certificate from the CA in DIR (ca.pem, ca.key), with a new key, and "
+      "writes PATH.pem and PATH.key (mode 0600): a client certificate for an LA, a recipient "
+      "or an operator, or the coordinator's server certificate. This is also how a "
+      "certificate is renewed or replaced (e.g. after a key compromise): issue a new one for "
+      "the same identity, install it, then `pki revoke` the old one. The coordinator "
+      "identifies a party by its identity (URI SAN), not by its key or serial, so a node's "
+      "submissions and ledger carry over. --expired and --not-yet-valid make certificates "
       "for testing that peers refuse them.",
       {{"ca-dir", "DIR", "folder with ca.pem and ca.key", true, ""},
        {"out-prefix", "PATH", "writes PATH.pem and PATH.key", true, ""},
        {"la", "CODE", "an LA node certificate", false, ""},
        {"recipient", "CLASS:NAME", "a recipient certificate", false, ""},
        {"operator", "NAME", "an operator certificate", false, ""},
+       {"coordinator", "", "the coordinator's server certificate", false, ""},
+       {"coordinator-dns", "NAME,...", "with --coordinator: its DNS names", false, "localhost"},
+       {"coordinator-ip", "IP,...", "with --coordinator: its IP addresses", false, "127.0.0.1"},
        {"days", "N", "validity in days from now", false, "365"},
        {"expired", "", "valid from 10 days ago until 1 day ago", false, ""},
        {"not-yet-valid", "", "valid from 1 day ahead until 10 days ahead", false, ""},
@@ -361,12 +370,30 @@ int RunIssue(const std::vector<std::string>& args) {
     return *rc;
   }
 
-  const int kinds = flags.Has("la") + flags.Has("recipient") + flags.Has("operator");
+  const int kinds =
+      flags.Has("la") + flags.Has("recipient") + flags.Has("operator") + flags.Has("coordinator");
   if (kinds != 1) {
-    return Fail(kCmd, "give exactly one of --la, --recipient or --operator", kUsageError);
+    return Fail(kCmd, "give exactly one of --la, --recipient, --operator or --coordinator",
+                kUsageError);
   }
-  std::string uri;
-  if (flags.Has("la")) {
+  if (!flags.Has("coordinator") && (flags.Has("coordinator-dns") || flags.Has("coordinator-ip"))) {
+    return Fail(kCmd, "--coordinator-dns and --coordinator-ip go with --coordinator", kUsageError);
+  }
+  std::string uri;  // empty for the coordinator, which is identified by DNS names and IPs
+  std::vector<std::string> dns, ips;
+  if (flags.Has("coordinator")) {
+    absl::StatusOr<std::vector<std::string>> d =
+        SplitList("coordinator-dns", flags.Get("coordinator-dns"));
+    absl::StatusOr<std::vector<std::string>> i =
+        SplitList("coordinator-ip", flags.Get("coordinator-ip"));
+    if (!d.ok()) return Fail(kCmd, d.status().message(), kUsageError);
+    if (!i.ok()) return Fail(kCmd, i.status().message(), kUsageError);
+    if (d->empty() && i->empty()) {
+      return Fail(kCmd, "the coordinator needs at least one DNS name or IP address", kUsageError);
+    }
+    dns = *std::move(d);
+    ips = *std::move(i);
+  } else if (flags.Has("la")) {
     if (absl::Status s = CheckLaCode(flags.Get("la")); !s.ok()) {
       return Fail(kCmd, absl::StrCat("--la: ", s.message()), kUsageError);
     }
@@ -419,8 +446,19 @@ int RunIssue(const std::vector<std::string>& args) {
       !s.ok()) {
     return Fail(kCmd, s.message());
   }
-  absl::StatusOr<crypto::PemKeyAndCert> pem =
-      crypto::IssueCertificate(ca.pem, PartySpec(uri, not_before, not_after));
+  crypto::CertificateSpec leaf_spec;
+  if (flags.Has("coordinator")) {
+    // As `pki init` makes it.
+    leaf_spec.common_name = std::string(kCoordinatorCommonName);
+    leaf_spec.dns_sans = dns;
+    leaf_spec.ip_sans = ips;
+    leaf_spec.not_before = not_before;
+    leaf_spec.not_after = not_after;
+    leaf_spec.server_auth = true;
+  } else {
+    leaf_spec = PartySpec(uri, not_before, not_after);
+  }
+  absl::StatusOr<crypto::PemKeyAndCert> pem = crypto::IssueCertificate(ca.pem, leaf_spec);
   if (!pem.ok()) {
     return Fail(kCmd, absl::StrCat(ca_dir.string(), ": ", pem.status().ToString()));
   }
@@ -433,11 +471,20 @@ int RunIssue(const std::vector<std::string>& args) {
   }
   if (absl::Status s = WritePair(prefix, leaf.pem); !s.ok()) return Fail(kCmd, s.message());
 
-  absl::StatusOr<crypto::PartyIdentity> id = crypto::ParseIdentityUri(uri);
-  std::cout << "Wrote " << prefix.string() << ".pem and " << key_path.string() << ": "
-            << (id.ok() ? crypto::DescribeIdentity(*id) : uri) << ", valid "
-            << Rfc3339(not_before) << " to " << Rfc3339(not_after)
-            << (not_after < now ? " (EXPIRED)" : not_before > now ? " (NOT YET VALID)" : "")
+  std::string described;
+  if (flags.Has("coordinator")) {
+    std::vector<std::string> names = dns;
+    names.insert(names.end(), ips.begin(), ips.end());
+    described = absl::StrCat("coordinator server certificate for ", absl::StrJoin(names, ", "));
+  } else {
+    absl::StatusOr<crypto::PartyIdentity> id = crypto::ParseIdentityUri(uri);
+    described = id.ok() ? crypto::DescribeIdentity(*id) : uri;
+  }
+  std::cout << "Wrote " << prefix.string() << ".pem and " << key_path.string() << ": " << described
+            << ", valid " << Rfc3339(not_before) << " to " << Rfc3339(not_after)
+            << (not_after < now    ? " (EXPIRED)"
+                : not_before > now ? " (NOT YET VALID)"
+                                   : "")
             << "\n";
   return kSuccess;
 }

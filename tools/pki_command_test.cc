@@ -215,6 +215,36 @@ TEST_F(PkiCommandTest, IssueMakesValidExpiredAndNotYetValidCertificates) {
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not yet valid")));
 }
 
+TEST_F(PkiCommandTest, IssueRenewsTheCoordinatorsServerCertificateWithANewKey) {
+  ASSERT_EQ(InitTwoLas(), 0);
+  const std::string ca = Read(out_ + "/ca.pem");
+  ASSERT_EQ(Run({"issue", "--ca-dir", out_, "--out-prefix", root_ + "/renewed/coordinator",
+                 "--coordinator", "--coordinator-dns", "localhost,coord.example",
+                 "--coordinator-ip", "127.0.0.1"}),
+            0);
+  EXPECT_THAT(last_stdout_, HasSubstr("coordinator server certificate for localhost"));
+  EXPECT_EQ(Mode(root_ + "/renewed/coordinator.key"), 0600);
+  EXPECT_NE(Read(root_ + "/renewed/coordinator.key"), Read(out_ + "/coordinator.key"));
+  EXPECT_THAT(crypto::VerifyCertificate(Read(root_ + "/renewed/coordinator.pem"), ca, absl::Now()),
+              IsOk());
+  EXPECT_EQ(Run({"show", root_ + "/renewed/coordinator.pem", "--ca", out_ + "/ca.pem"}), 0);
+  EXPECT_THAT(last_stdout_,
+              HasSubstr("server certificate (DNS:localhost, DNS:coord.example, IP:127.0.0.1)"));
+  EXPECT_THAT(last_stdout_, HasSubstr("chain:       OK"));
+
+  // Server names go with --coordinator only, and it needs at least one.
+  EXPECT_EQ(Run({"issue", "--ca-dir", out_, "--out-prefix", root_ + "/y", "--la", "E09000033",
+                 "--coordinator-dns", "localhost"}),
+            2);
+  EXPECT_EQ(Run({"issue", "--ca-dir", out_, "--out-prefix", root_ + "/y", "--coordinator",
+                 "--coordinator-dns", "", "--coordinator-ip", ""}),
+            2);
+  EXPECT_EQ(Run({"issue", "--ca-dir", out_, "--out-prefix", root_ + "/y", "--coordinator",
+                 "--operator", "o"}),
+            2);
+  EXPECT_FALSE(fs::exists(root_ + "/y.key"));
+}
+
 TEST_F(PkiCommandTest, IssueRejectsBadUsage) {
   ASSERT_EQ(InitTwoLas(), 0);
   const std::string prefix = root_ + "/x";
