@@ -113,8 +113,8 @@ endif()
 # ringfence-node serve against the real coordinator (collections, state reports, restarts,
 # a coordinator that is down at first).
 ringfence_cc_test(NAME node_serve_e2e_test SRCS node_serve_e2e_test.cc
-  DEPS tests_testing_subprocess node_ledger policy_testing_policy_text crypto_tls_credentials
-       proto_coordinator_service absl::strings absl::time gRPC::grpc++
+  DEPS tests_testing_subprocess tests_testing_collections node_ledger policy_testing_policy_text
+       proto_coordinator_service absl::strings absl::time
   LABELS e2e TIMEOUT 600)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_serve_e2e_test ringfence-node ringfence ringfence-coordinator)
