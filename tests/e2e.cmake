@@ -8,8 +8,11 @@ if(RINGFENCE_BUILD_TESTS)
     DEPS proto_coordinator_service crypto_tls_credentials base_grpc_status absl::status
          absl::statusor absl::time gRPC::grpc++)
   ringfence_cc_library(NAME tests_testing_storage_faults SRCS testing/storage_faults.cc
-    HDRS testing/storage_faults.h DEPS SQLite::SQLite3 absl::strings)
+    HDRS testing/storage_faults.h
+    DEPS tests_testing_subprocess SQLite::SQLite3 absl::strings GTest::gtest)
 endif()
+ringfence_cc_test(NAME tests_testing_storage_faults_test SRCS testing/storage_faults_test.cc
+  DEPS tests_testing_storage_faults tests_testing_subprocess SQLite::SQLite3)
 # End-to-end tests run the real binaries, so they depend on them being built.
 set(RINGFENCE_E2E_BINARIES ringfence ringfence-node ringfence-coordinator)
 ringfence_cc_test(NAME round_e2e_test SRCS round_e2e_test.cc

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -215,16 +214,7 @@ testing::BackgroundProcess* NodeStorageTest::coordinator_ = nullptr;
 TEST_F(NodeStorageTest, TheUnprivilegedWrapperReallyStopsWritesToReadOnlyFiles) {
   // Control for the read-only tests: without it they could pass because the write was
   // never attempted as an unprivileged process.
-  const std::string f = Folder("control") + "/file";
-  {
-    std::FILE* out = std::fopen(f.c_str(), "w");
-    ASSERT_NE(out, nullptr);
-    std::fclose(out);
-  }
-  fs::permissions(f, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
-  RunResult r = RunCommand(WithoutPrivilege({"/bin/sh", "-c", "echo x >> \"$0\"", f}));
-  EXPECT_NE(r.exit_code, 0) << "a read-only file was written: " << r.err;
-  EXPECT_EQ(fs::file_size(f), 0u);
+  EXPECT_TRUE(testing::WithoutPrivilegeStopsWritesIn(Folder("control")));
 }
 
 TEST_F(NodeStorageTest, DiskFullWhenOpeningTheLedgerFailsClearlyAndALaterRunSpendsOnce) {

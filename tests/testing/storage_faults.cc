@@ -3,7 +3,12 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
 #include "absl/strings/str_cat.h"
+#include "tests/testing/subprocess.h"
 
 namespace ringfence::testing {
 
@@ -26,6 +31,24 @@ std::vector<std::string> WithoutPrivilege(const std::vector<std::string>& argv) 
   }
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
+}
+
+::testing::AssertionResult WithoutPrivilegeStopsWritesIn(const std::string& folder) {
+  namespace fs = std::filesystem;
+  const std::string f = folder + "/control";
+  std::FILE* out = std::fopen(f.c_str(), "w");
+  if (out == nullptr) return ::testing::AssertionFailure() << "cannot create " << f;
+  std::fclose(out);
+  fs::permissions(f, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  const RunResult r = RunCommand(WithoutPrivilege({"/bin/sh", "-c", "echo x >> \"$0\"", f}));
+  std::error_code ec;
+  const auto size = fs::file_size(f, ec);
+  if (r.exit_code == 0 || ec || size != 0) {
+    return ::testing::AssertionFailure()
+           << "a read-only file was written (exit " << r.exit_code << ", size "
+           << (ec ? std::string("unknown") : absl::StrCat(size)) << "): " << r.err;
+  }
+  return ::testing::AssertionSuccess();
 }
 
 std::string SqliteQuery(const std::string& path, const char* sql, SqliteOpen mode) {

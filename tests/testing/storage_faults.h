@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "gtest/gtest.h"
+
 namespace ringfence::testing {
 
 // `argv` run with a file-size limit of `bytes` (RLIMIT_FSIZE through `prlimit`) and SIGXFSZ
@@ -21,8 +23,14 @@ std::vector<std::string> UnderFileSizeLimit(int64_t bytes, const std::vector<std
 
 // `argv` run so that file permission bits apply to it: as root, through `setpriv` without any
 // capability (CAP_DAC_OVERRIDE is what lets root write a read-only file); otherwise unchanged.
-// Callers should check once that the wrapper does stop a write where they rely on it.
+// Callers should check once that the wrapper does stop a write where they rely on it
+// (WithoutPrivilegeStopsWritesIn).
 std::vector<std::string> WithoutPrivilege(const std::vector<std::string>& argv);
+
+// Control for tests that rely on WithoutPrivilege: creates a read-only file "control" in
+// `folder` and checks that a shell run through WithoutPrivilege cannot append to it. Without it
+// a read-only test could pass because the write was never attempted unprivileged.
+::testing::AssertionResult WithoutPrivilegeStopsWritesIn(const std::string& folder);
 
 enum class SqliteOpen {
   // Never writes; leaves any -wal and -shm files in place.
