@@ -25,7 +25,7 @@ ringfence_cc_test(NAME node_backoff_test SRCS backoff_test.cc
   DEPS node_backoff base_testing_status_matchers)
 ringfence_cc_library(NAME node_serve SRCS serve.cc HDRS serve.h
   DEPS node_backoff node_round node_ledger node_loader node_grid node_dates policy_policy
-       policy_data_quality catalogue_catalogue catalogue_la_registry
+       policy_data_quality catalogue_catalogue base_textproto catalogue_la_registry
        proto_coordinator_service proto_node_config crypto_random_source base_status_macros
        absl::strings absl::time)
 ringfence_cc_test(NAME node_serve_test SRCS serve_test.cc

@@ -11,14 +11,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
+#include "base/textproto.h"
 #include "catalogue/catalogue.h"
 #include "catalogue/la_registry.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 #include "grpcpp/client_context.h"
 #include "node/grid.h"
 #include "node/ledger.h"
@@ -30,26 +28,6 @@
 
 namespace ringfence::node {
 namespace {
-
-// The text-format parser's errors as "file:line:column: message" (1-based); a warning is an
-// error too (as policy/policy.cc).
-class Collector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit Collector(absl::string_view file) : file_(file) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    errors_.push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
-                  const std::string& message) override {
-    AddError(line, column, message);
-  }
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::string file_;
-  std::vector<std::string> errors_;
-};
 
 absl::Status FieldError(absl::string_view file, absl::string_view field,
                         absl::string_view message) {
@@ -404,17 +382,7 @@ class Server {
 
 absl::StatusOr<ServeConfig> ParseServeConfig(absl::string_view text, absl::string_view file) {
   v1::NodeConfig proto;
-  Collector collector(file);
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&collector);
-  parser.AllowUnknownField(false);
-  parser.AllowUnknownExtension(false);
-  const bool parsed = parser.ParseFromString(std::string(text), &proto);
-  if (!parsed || !collector.errors().empty()) {
-    std::string message = absl::StrJoin(collector.errors(), "\n");
-    if (message.empty()) message = absl::StrCat(file, ": not a ringfence.v1.NodeConfig textproto");
-    return absl::InvalidArgumentError(message);
-  }
+  RINGFENCE_RETURN_IF_ERROR(base::ParseTextprotoStrictly(text, file, &proto));
   ServeConfig c;
   c.file = std::string(file);
   const std::pair<const char*, const std::string*> required[] = {

@@ -9,38 +9,18 @@
 #include "absl/strings/str_join.h"
 #include "base/csv.h"
 #include "base/status_macros.h"
+#include "base/textproto.h"
 #include "catalogue/catalogue.h"
 #include "crypto/discrete_gaussian.h"
 #include "crypto/hash.h"
 #include "dp/zcdp.h"
 #include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/text_format.h"
 #include "policy/firewall.h"
 #include "proto/policy.pb.h"
 
 namespace ringfence::policy {
 namespace {
-
-// Collects the text-format parser's errors as "file:line:column: message" (1-based).
-class Collector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit Collector(absl::string_view file) : file_(file) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    errors_.push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
-                  const std::string& message) override {
-    AddError(line, column, message);  // strict: a warning is an error too
-  }
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::string file_;
-  std::vector<std::string> errors_;
-};
 
 absl::Status RuleError(absl::string_view file, absl::string_view field, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(file, ": ", field, ": ", message));
@@ -433,17 +413,7 @@ namespace {
 
 absl::StatusOr<Policy> Parse(absl::string_view text, absl::string_view file, bool check_firewall) {
   v1::Policy proto;
-  Collector collector(file);
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&collector);
-  parser.AllowUnknownField(false);
-  parser.AllowUnknownExtension(false);
-  const bool parsed = parser.ParseFromString(std::string(text), &proto);
-  if (!parsed || !collector.errors().empty()) {
-    std::string message = absl::StrJoin(collector.errors(), "\n");
-    if (message.empty()) message = absl::StrCat(file, ": not a ringfence.v1.Policy textproto");
-    return absl::InvalidArgumentError(message);
-  }
+  RINGFENCE_RETURN_IF_ERROR(base::ParseTextprotoStrictly(text, file, &proto));
 
   Policy policy;
   policy.file = std::string(file);

@@ -9,9 +9,6 @@
 //     start, naming the database and what to do, and changes nothing; with the permissions
 //     fixed it starts. Tests run as root in CI, where permission bits do not stop writes, so
 //     the coordinator then runs under `setpriv` without any capability (checked to work).
-#include <sqlite3.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -33,6 +30,7 @@
 #include "policy/testing/policy_text.h"
 #include "proto/coordinator_service.grpc.pb.h"
 #include "tests/testing/collections.h"
+#include "tests/testing/storage_faults.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -45,45 +43,17 @@ using ::testing::HasSubstr;
 using testing::ReadFileOrEmpty;
 using testing::RunCommand;
 using testing::RunResult;
+using testing::WithoutPrivilege;
 
 constexpr int kYear = 2025;
 constexpr char kLa[] = "E09000033";
 constexpr char kOperator[] = "ops";
 
-std::vector<std::string> WithoutPrivilege(const std::vector<std::string>& argv) {
-  std::vector<std::string> out;
-  if (::geteuid() == 0) {
-    out = {"/usr/bin/setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all",
-           "--"};
-  }
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
-}
-
-// Runs one read-only statement yielding one text column per row, joined with "; ". The
-// connection is read-write (never creating) so that, as the last one to close, it removes the
+// A read-write connection (never creating) so that, as the last one to close, it removes the
 // -wal and -shm files as the coordinator does on a clean stop; a read-only connection would
 // leave them, and a read-only folder would then not stop the coordinator.
 std::string Query(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  std::string result;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    result = absl::StrCat("cannot open: ", db ? sqlite3_errmsg(db) : "?");
-  } else {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-      result = absl::StrCat("cannot prepare: ", sqlite3_errmsg(db));
-    } else {
-      while (sqlite3_step(stmt) == SQLITE_ROW) {
-        if (!result.empty()) result += "; ";
-        const unsigned char* t = sqlite3_column_text(stmt, 0);
-        result += t != nullptr ? reinterpret_cast<const char*>(t) : "";
-      }
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close_v2(db);
-  return result;
+  return testing::SqliteQuery(path, sql, testing::SqliteOpen::kReadWrite);
 }
 
 class CoordinatorStorageTest : public ::testing::Test {
@@ -229,16 +199,7 @@ TEST_F(CoordinatorStorageTest, AFullDatabaseRefusesUnavailableStaysUpAndLaterSto
 }
 
 TEST_F(CoordinatorStorageTest, TheUnprivilegedWrapperReallyStopsWritesToReadOnlyFiles) {
-  const std::string f = db_folder_ + "/control";
-  {
-    std::FILE* out = std::fopen(f.c_str(), "w");
-    ASSERT_NE(out, nullptr);
-    std::fclose(out);
-  }
-  fs::permissions(f, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
-  RunResult r = RunCommand(WithoutPrivilege({"/bin/sh", "-c", "echo x >> \"$0\"", f}));
-  EXPECT_NE(r.exit_code, 0) << "a read-only file was written: " << r.err;
-  EXPECT_EQ(fs::file_size(f), 0u);
+  EXPECT_TRUE(testing::WithoutPrivilegeStopsWritesIn(db_folder_));
 }
 
 TEST_F(CoordinatorStorageTest, AReadOnlyDatabaseFileIsRefusedAtStartAndLeftUnchanged) {

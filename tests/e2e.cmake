@@ -7,7 +7,12 @@ if(RINGFENCE_BUILD_TESTS)
     HDRS testing/collections.h
     DEPS proto_coordinator_service crypto_tls_credentials base_grpc_status absl::status
          absl::statusor absl::time gRPC::grpc++)
+  ringfence_cc_library(NAME tests_testing_storage_faults SRCS testing/storage_faults.cc
+    HDRS testing/storage_faults.h
+    DEPS tests_testing_subprocess SQLite::SQLite3 absl::strings GTest::gtest)
 endif()
+ringfence_cc_test(NAME tests_testing_storage_faults_test SRCS testing/storage_faults_test.cc
+  DEPS tests_testing_storage_faults tests_testing_subprocess SQLite::SQLite3)
 # End-to-end tests run the real binaries, so they depend on them being built.
 set(RINGFENCE_E2E_BINARIES ringfence ringfence-node ringfence-coordinator)
 ringfence_cc_test(NAME round_e2e_test SRCS round_e2e_test.cc
@@ -78,8 +83,8 @@ if(RINGFENCE_BUILD_TESTS)
 endif()
 # The node's ledger on a full disk, a read-only file and a read-only folder.
 ringfence_cc_test(NAME node_storage_e2e_test SRCS node_storage_e2e_test.cc
-  DEPS tests_testing_subprocess tests_testing_collections node_ledger policy_testing_policy_text
-  SQLite::SQLite3 absl::strings LABELS e2e)
+  DEPS tests_testing_subprocess tests_testing_collections tests_testing_storage_faults node_ledger
+  policy_testing_policy_text SQLite::SQLite3 absl::strings LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_storage_e2e_test ringfence ringfence-node ringfence-coordinator)
 endif()
@@ -101,9 +106,9 @@ if(RINGFENCE_BUILD_TESTS)
 endif()
 # The coordinator's database full (--max-db-pages), read-only, or in a read-only folder.
 ringfence_cc_test(NAME coordinator_storage_e2e_test SRCS coordinator_storage_e2e_test.cc
-  DEPS tests_testing_subprocess tests_testing_collections policy_policy
-  policy_testing_policy_text node_protect node_submit_client catalogue_catalogue crypto_hash
-  crypto_testing_deterministic_random_source SQLite::SQLite3 absl::strings gRPC::grpc++
+  DEPS tests_testing_subprocess tests_testing_collections tests_testing_storage_faults
+  policy_policy policy_testing_policy_text node_protect node_submit_client catalogue_catalogue
+  crypto_hash crypto_testing_deterministic_random_source absl::strings gRPC::grpc++
   LABELS e2e)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(coordinator_storage_e2e_test ringfence ringfence-coordinator)
@@ -111,8 +116,8 @@ endif()
 # ringfence-node serve against the real coordinator (collections, state reports, restarts,
 # a coordinator that is down at first).
 ringfence_cc_test(NAME node_serve_e2e_test SRCS node_serve_e2e_test.cc
-  DEPS tests_testing_subprocess node_ledger policy_testing_policy_text crypto_tls_credentials
-       proto_coordinator_service absl::strings absl::time gRPC::grpc++
+  DEPS tests_testing_subprocess tests_testing_collections node_ledger policy_testing_policy_text
+       proto_coordinator_service absl::strings absl::time
   LABELS e2e TIMEOUT 600)
 if(RINGFENCE_BUILD_TESTS)
   add_dependencies(node_serve_e2e_test ringfence-node ringfence ringfence-coordinator)

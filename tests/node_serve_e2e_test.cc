@@ -18,16 +18,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "crypto/tls_credentials.h"
 #include "gmock/gmock.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "node/ledger.h"
 #include "policy/testing/policy_text.h"
-#include "proto/coordinator_service.grpc.pb.h"
+#include "proto/coordinator_service.pb.h"
+#include "tests/testing/collections.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -74,51 +71,31 @@ class NodeServeE2eTest : public ::testing::Test {
     coordinator_ = nullptr;
   }
 
-  // The operator's CollectionAdmin client for the coordinator at `address`.
-  static std::unique_ptr<v1::CollectionAdmin::Stub> Admin(const std::string& address) {
-    auto tls = crypto::LoadTlsMaterial(*dir_ + "/pki/ca.pem", *dir_ + "/pki/operators/ops1.pem",
-                                       *dir_ + "/pki/operators/ops1.key");
-    EXPECT_TRUE(tls.ok()) << tls.status();
-    if (!tls.ok()) return nullptr;
-    return v1::CollectionAdmin::NewStub(
-        grpc::CreateChannel(address, crypto::MakeChannelCredentials(*tls)));
+  // The coordinator at `address` as its operator ops1 sees it.
+  static testing::CollectionAdminTarget Operator(const std::string& address) {
+    return testing::CollectionAdminTarget{address, *dir_ + "/pki"};
   }
 
   // Opens the annual collection of `year` for `las` on the coordinator at `address`.
   static ::testing::AssertionResult Open(const std::string& address, int year,
                                          const std::vector<std::string>& las) {
-    auto admin = Admin(address);
-    if (admin == nullptr) return ::testing::AssertionFailure() << "no operator client";
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    v1::OpenCollectionRequest request;
-    request.set_year(year);
-    request.set_period(v1::ANNUAL);
-    request.set_deadline_unix_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24 * 400)));
-    for (const std::string& la : las) request.add_expected_la_codes(la);
-    v1::Collection collection;
-    grpc::Status s = admin->OpenCollection(&ctx, request, &collection);
-    if (!s.ok()) {
-      return ::testing::AssertionFailure()
-             << "OpenCollection: " << s.error_code() << " " << s.error_message();
+    absl::StatusOr<v1::Collection> collection =
+        testing::OpenAnnualCollection(Operator(address), year, las, absl::Hours(24 * 400));
+    if (!collection.ok()) {
+      return ::testing::AssertionFailure() << "OpenCollection: " << collection.status();
     }
-    if (collection.collection_id() != absl::StrCat(year, "-annual")) {
-      return ::testing::AssertionFailure() << "opened " << collection.collection_id();
+    if (collection->collection_id() != absl::StrCat(year, "-annual")) {
+      return ::testing::AssertionFailure() << "opened " << collection->collection_id();
     }
     return ::testing::AssertionSuccess();
   }
 
   static std::optional<v1::CollectionStatus> Status(const std::string& address,
                                                     const std::string& id) {
-    auto admin = Admin(address);
-    if (admin == nullptr) return std::nullopt;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    v1::GetCollectionStatusRequest request;
-    request.set_collection_id(id);
-    v1::CollectionStatus status;
-    if (!admin->GetCollectionStatus(&ctx, request, &status).ok()) return std::nullopt;
-    return status;
+    absl::StatusOr<v1::CollectionStatus> status =
+        testing::GetCollectionStatus(Operator(address), id);
+    if (!status.ok()) return std::nullopt;
+    return *std::move(status);
   }
 
   // Waits up to `seconds` for `submitted` LAs of collection `id` to be SUBMITTED.

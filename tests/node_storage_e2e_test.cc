@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -35,6 +34,7 @@
 #include "node/ledger.h"
 #include "policy/testing/policy_text.h"
 #include "tests/testing/collections.h"
+#include "tests/testing/storage_faults.h"
 #include "tests/testing/subprocess.h"
 
 namespace ringfence {
@@ -47,6 +47,10 @@ using ::testing::HasSubstr;
 using testing::ReadFileOrEmpty;
 using testing::RunCommand;
 using testing::RunResult;
+using testing::SqliteOpen;
+using testing::SqliteQuery;
+using testing::UnderFileSizeLimit;
+using testing::WithoutPrivilege;
 
 constexpr int kYear = 2025;
 // One LA per scenario, so that each has its own round at the one coordinator.
@@ -86,52 +90,6 @@ class SilentListener {
   int fd_ = -1;
   std::string address_;
 };
-
-// Runs `argv` with a file-size limit of `bytes` and SIGXFSZ ignored.
-std::vector<std::string> UnderFileSizeLimit(int64_t bytes, const std::vector<std::string>& argv) {
-  std::vector<std::string> out = {"/usr/bin/prlimit",
-                                  absl::StrCat("--fsize=", bytes),
-                                  "--",
-                                  "/bin/sh",
-                                  "-c",
-                                  "trap '' XFSZ; exec \"$0\" \"$@\""};
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
-}
-
-// Runs `argv` so that file permission bits apply to it: as root, without any capability
-// (CAP_DAC_OVERRIDE is what lets root write a read-only file); otherwise unchanged.
-std::vector<std::string> WithoutPrivilege(const std::vector<std::string>& argv) {
-  std::vector<std::string> out;
-  if (::geteuid() == 0) {
-    out = {"/usr/bin/setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all",
-           "--"};
-  }
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
-}
-
-// PRAGMA integrity_check through a read-only connection; "ok" when the file is sound.
-std::string IntegrityCheck(const std::string& path) {
-  sqlite3* db = nullptr;
-  std::string result;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    result = absl::StrCat("cannot open: ", db ? sqlite3_errmsg(db) : "?");
-  } else {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr) != SQLITE_OK) {
-      result = absl::StrCat("cannot prepare: ", sqlite3_errmsg(db));
-    } else {
-      while (sqlite3_step(stmt) == SQLITE_ROW) {
-        if (!result.empty()) result += "; ";
-        result += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      }
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close_v2(db);
-  return result;
-}
 
 class NodeStorageTest : public ::testing::Test {
  protected:
@@ -218,7 +176,7 @@ class NodeStorageTest : public ::testing::Test {
                                        const SilentListener& listener) {
     EXPECT_FALSE(listener.Contacted()) << "the node connected to the coordinator";
     if (fs::exists(ledger)) {
-      EXPECT_EQ(IntegrityCheck(ledger), "ok");
+      EXPECT_EQ(SqliteQuery(ledger, "PRAGMA integrity_check", SqliteOpen::kReadOnly), "ok");
       EXPECT_EQ(RoundCount(ledger, la), 0);
     }
   }
@@ -241,7 +199,7 @@ class NodeStorageTest : public ::testing::Test {
       EXPECT_EQ(node::FormatRho(y.spent), "1/2");  // rho_per_round, counted once
     }
     EXPECT_EQ(years, 1);
-    EXPECT_EQ(IntegrityCheck(ledger), "ok");
+    EXPECT_EQ(SqliteQuery(ledger, "PRAGMA integrity_check", SqliteOpen::kReadOnly), "ok");
   }
 
   static std::string* dir_;
@@ -256,16 +214,7 @@ testing::BackgroundProcess* NodeStorageTest::coordinator_ = nullptr;
 TEST_F(NodeStorageTest, TheUnprivilegedWrapperReallyStopsWritesToReadOnlyFiles) {
   // Control for the read-only tests: without it they could pass because the write was
   // never attempted as an unprivileged process.
-  const std::string f = Folder("control") + "/file";
-  {
-    std::FILE* out = std::fopen(f.c_str(), "w");
-    ASSERT_NE(out, nullptr);
-    std::fclose(out);
-  }
-  fs::permissions(f, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
-  RunResult r = RunCommand(WithoutPrivilege({"/bin/sh", "-c", "echo x >> \"$0\"", f}));
-  EXPECT_NE(r.exit_code, 0) << "a read-only file was written: " << r.err;
-  EXPECT_EQ(fs::file_size(f), 0u);
+  EXPECT_TRUE(testing::WithoutPrivilegeStopsWritesIn(Folder("control")));
 }
 
 TEST_F(NodeStorageTest, DiskFullWhenOpeningTheLedgerFailsClearlyAndALaterRunSpendsOnce) {
