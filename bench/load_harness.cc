@@ -1,7 +1,11 @@
 // bench_load_harness: one national collection round at scale, on loopback, in one command.
 //
 //   bench_load_harness --n N [--mode ringfence|echo] [--threads T] [--bin DIR]
-//                      [--policy FILE] [--year Y] [--work DIR] [--seed S]
+//                      [--policy FILE] [--year Y] [--work DIR] [--seed S] [--label TEXT]
+//                      [--server-prefix CMD]
+//
+// N is 1 to 1000 (the synthetic register uses three-digit DfE codes). Results are in
+// docs/benchmarks.md, "National round at scale"; bench/run_load.sh runs both modes for several N.
 //
 // --mode ringfence (default), for N synthetic LAs:
 //   1. a throwaway PKI (crypto/x509.h): a CA, the server's certificate, one client certificate
@@ -26,7 +30,7 @@
 //   (bench/echo.proto) and getting back a SubmitResponse-sized answer: the floor that gRPC and
 //   mutual TLS alone cost on this machine.
 //
-// Prints one JSON line (see Report below): times in seconds, latencies in milliseconds, the
+// Prints one JSON line (its fields are named at the end of main): times in seconds, latencies in milliseconds, the
 // server's peak RSS (VmHWM of /proc/PID/status) and CPU time (/proc/PID/stat), message sizes.
 // Progress goes to stderr. Exit 0 only when every check passed.
 //
