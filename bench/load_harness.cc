@@ -30,8 +30,9 @@
 //   (bench/echo.proto) and getting back a SubmitResponse-sized answer: the floor that gRPC and
 //   mutual TLS alone cost on this machine.
 //
-// Prints one JSON line (its fields are named at the end of main): times in seconds, latencies in milliseconds, the
-// server's peak RSS (VmHWM of /proc/PID/status) and CPU time (/proc/PID/stat), message sizes.
+// Prints one JSON line (its fields are named at the end of main): times in seconds, latencies
+// in milliseconds, the server's peak RSS (VmHWM of /proc/PID/status) and CPU time
+// (/proc/PID/stat), message sizes.
 // Progress goes to stderr. Exit 0 only when every check passed.
 //
 // Only synthetic data: the grids are random counts, never derived from any record.
